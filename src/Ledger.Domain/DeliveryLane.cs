@@ -77,8 +77,9 @@ public static class DeliveryLane
 
     public static LaneState Evolve(LaneState state, ILedgerEvent e) => e switch
     {
-        DeliveryEnqueued x => (state.Deliveries.IsEmpty ? state with { Ordering = x.Ordering } : state) with
+        DeliveryEnqueued x => state with
         {
+            Ordering = x.Ordering,
             Deliveries = state.Deliveries.SetItem(x.DeliveryId, new LaneDelivery(
                 x.DeliveryId, x.EventId, x.WebhookId, x.TenantId, x.EventType, x.EventPosition, x.RetrySchedule,
                 x.MaxAttemptAgeSeconds, x.EnqueuedAt, Cycle: 1, CycleStartedAt: x.EnqueuedAt, Attempts: 0, AttemptsInCycle: 0,
@@ -103,6 +104,15 @@ public static class DeliveryLane
         RedeliveryRequested x => Requeue(state, x),
         _ => state,
     };
+
+    /// <summary>
+    /// The lane without its settled deliveries: all a dispatcher needs to go on, so a long-lived lane stays small.
+    /// A later redelivery of a dropped delivery needs the lane folded from its stream again.
+    /// </summary>
+    public static LaneState Compact(LaneState state) =>
+        state.Deliveries.Count == state.Queue.Count
+            ? state
+            : state with { Deliveries = state.Deliveries.RemoveRange(state.Deliveries.Values.Where(d => d.IsSettled).Select(d => d.DeliveryId).ToList()) };
 
     /// <summary>The deliveries that may be attempted now: the head of a FIFO lane, any due one of an unordered lane.</summary>
     public static IEnumerable<LaneDelivery> Due(LaneState state, DateTimeOffset now)

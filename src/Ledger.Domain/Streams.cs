@@ -7,6 +7,9 @@ public static class Streams
     public const string WebhookPrefix = "webhook-";
     public const string DeliveryPrefix = "delivery-";
 
+    /// <summary>Server-wide: API keys (hashed). No tenant reads it.</summary>
+    public const string ApiKeys = "apikeys";
+
     public static string Tenant(TenantId tenant) => TenantPrefix + tenant.Value;
 
     public static string Webhook(WebhookId webhook) => WebhookPrefix + webhook.Value;

@@ -63,3 +63,9 @@ public sealed record WebhookDeleted(string WebhookId, DateTimeOffset DeletedAt) 
 /// <summary>A new signing secret; the previous one keeps signing too until <paramref name="PreviousExpiresAt"/>.</summary>
 [EventType("webhook.secret-rotated.v1")]
 public sealed record SecretRotated(string WebhookId, string Secret, DateTimeOffset RotatedAt, DateTimeOffset? PreviousExpiresAt) : ILedgerEvent;
+
+// The apikeys stream: API keys, by hash only.
+
+/// <summary>An API key for a tenant. Only its SHA-256 is kept; the key itself is shown once, when it is made.</summary>
+[EventType("apikey.created.v1")]
+public sealed record ApiKeyCreated(string TenantId, string KeyHash, string KeyPrefix, DateTimeOffset CreatedAt) : ILedgerEvent;

@@ -1,0 +1,159 @@
+using Ledger.Domain;
+using Ledger.EventStore;
+using Ledger.Projections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ledger.Application;
+
+/// <summary>
+/// From <see cref="EventPublished"/> to <see cref="DeliveryEnqueued"/> on each planned webhook's per-key lane.
+/// Checkpointed and idempotent: each enqueue carries the delivery id as its idempotency key, and all lanes of one
+/// event are appended in one atomic batch, so a batch found already written after a crash is simply passed over.
+/// </summary>
+public sealed class FanOutReactor(
+    IEventStore store,
+    ReadModelDatabase database,
+    WebhookRegistry registry,
+    ProjectionRunner projections,
+    TimeProvider time,
+    ILogger<FanOutReactor>? logger = null)
+{
+    public const string CheckpointName = "fan-out";
+
+    private readonly ILogger _logger = logger ?? NullLogger<FanOutReactor>.Instance;
+    private readonly PositionSignal _position = new();
+
+    public long Position => _position.Current;
+
+    public Task WaitForPositionAsync(long position, CancellationToken cancellationToken) => _position.WaitAsync(position, cancellationToken);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var position = await ReadCheckpointAsync(cancellationToken);
+        _position.Advance(position);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var batch = await store.ReadAllAsync(position, 500, cancellationToken);
+                if (batch.Count == 0)
+                {
+                    await store.WaitForEventsAsync(position, cancellationToken);
+                    continue;
+                }
+                await ReactAsync(batch, cancellationToken);
+                position = batch[^1].Position;
+                await SaveCheckpointAsync(position, cancellationToken);
+                _position.Advance(position);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is EventStoreException or System.Data.Common.DbException)
+            {
+                _logger.LogWarning(ex, "Fan-out after position {Position} failed; retrying", position);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            }
+        }
+    }
+
+    private async Task ReactAsync(IReadOnlyList<StoredEvent> batch, CancellationToken cancellationToken)
+    {
+        var perEvent = new List<IReadOnlyList<StreamAppend>>();
+        foreach (var stored in batch)
+        {
+            if (!stored.StreamId.StartsWith(Streams.TenantPrefix, StringComparison.Ordinal) || stored.Type != EventCatalog.NameOf(typeof(EventPublished)))
+            {
+                continue;
+            }
+            if (EventSerializer.Deserialize(stored) is EventPublished published && published.Deliveries.Count > 0)
+            {
+                perEvent.Add(await EnqueuesAsync(stored, published, cancellationToken));
+            }
+        }
+        if (perEvent.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await store.AppendAsync(Merge(perEvent), cancellationToken);
+        }
+        catch (DuplicateEventException)
+        {
+            // Some of these were enqueued before a crash; each event's batch is atomic, so go one event at a time.
+            foreach (var appends in perEvent)
+            {
+                try
+                {
+                    await store.AppendAsync(appends, cancellationToken);
+                }
+                catch (DuplicateEventException)
+                {
+                }
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<StreamAppend>> EnqueuesAsync(StoredEvent stored, EventPublished published, CancellationToken cancellationToken)
+    {
+        var tenant = stored.StreamId[Streams.TenantPrefix.Length..];
+        var now = time.GetUtcNow();
+        var appends = new List<StreamAppend>();
+        foreach (var planned in published.Deliveries)
+        {
+            var webhook = registry.Find(planned.WebhookId);
+            if (webhook is null)
+            {
+                // The registry may be behind the ledger just after a start; the webhook was registered before this event.
+                await projections.WaitForPositionAsync(stored.Position, cancellationToken);
+                webhook = registry.Find(planned.WebhookId);
+            }
+            var enqueued = new DeliveryEnqueued(
+                planned.DeliveryId, published.EventId, planned.WebhookId, tenant, published.Type, stored.Position,
+                webhook?.Ordering ?? Ordering.Fifo, webhook?.EffectiveRetrySchedule ?? Profiles.DefaultRetrySchedule(Profiles.Standard),
+                webhook?.EffectiveMaxAttemptAgeSeconds, published.CreatedAt);
+            appends.Add(new StreamAppend(
+                Streams.Delivery(new WebhookId(planned.WebhookId), published.OrderingKey), ExpectedVersion.Any,
+                EventSerializer.ToNew(enqueued, now, planned.DeliveryId)));
+        }
+        return appends;
+    }
+
+    /// <summary>One atomic batch for many events: a lane that several events go to gets their enqueues in publish order.</summary>
+    private static List<StreamAppend> Merge(List<IReadOnlyList<StreamAppend>> perEvent)
+    {
+        var byStream = new Dictionary<string, List<NewEvent>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var append in perEvent.SelectMany(a => a))
+        {
+            if (!byStream.TryGetValue(append.StreamId, out var events))
+            {
+                byStream[append.StreamId] = events = [];
+                order.Add(append.StreamId);
+            }
+            events.AddRange(append.Events);
+        }
+        return [.. order.Select(s => new StreamAppend(s, ExpectedVersion.Any, byStream[s]))];
+    }
+
+    private async Task<long> ReadCheckpointAsync(CancellationToken cancellationToken)
+    {
+        await database.EnsureSchemaAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var sql = new SqlSession(connection, null);
+        var rows = await sql.QueryAsync("SELECT position FROM checkpoints WHERE name = @name", r => r.Long(0), cancellationToken, ("@name", CheckpointName));
+        return rows.Count == 0 ? 0 : rows[0];
+    }
+
+    private async Task SaveCheckpointAsync(long position, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var sql = new SqlSession(connection, null);
+        await sql.ExecuteAsync(
+            "INSERT INTO checkpoints (name, position) VALUES (@name, @position) ON CONFLICT (name) DO UPDATE SET position = @position",
+            cancellationToken, ("@name", CheckpointName), ("@position", position));
+    }
+}

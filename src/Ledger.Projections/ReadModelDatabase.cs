@@ -1,0 +1,77 @@
+using System.Data.Common;
+
+namespace Ledger.Projections;
+
+/// <summary>
+/// Where the read models live. The statements that fill and query them are shared; only the schema and the
+/// connection differ between SQLite and PostgreSQL. Times are Unix microseconds, JSON is text, flags are 0/1.
+/// </summary>
+public abstract class ReadModelDatabase
+{
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates the tables and indexes when missing.</summary>
+    public abstract Task EnsureSchemaAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Drops every read-model table and the read models' checkpoint (for a rebuild); <see cref="EnsureSchemaAsync"/>
+    /// makes them again. Other checkpoints (the fan-out reactor's) stay: a rebuild re-reads, it never re-reacts.
+    /// </summary>
+    public abstract Task DropAsync(CancellationToken cancellationToken);
+
+    /// <summary>The read-model tables, in the order a dump lists them.</summary>
+    public static readonly IReadOnlyList<string> Tables = ["checkpoints", "webhooks", "events", "deliveries", "attempts", "lanes"];
+
+    public static readonly IReadOnlyList<string> DropStatements =
+    [
+        "CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        "DELETE FROM checkpoints WHERE name = 'read-models'",
+        .. Tables.Where(t => t != "checkpoints").Select(t => $"DROP TABLE IF EXISTS {t}"),
+    ];
+
+    /// <summary>
+    /// The portable schema: column types both SQLite and PostgreSQL take (TEXT, BIGINT, INTEGER).
+    /// Deliveries are paged newest first by (created_at, id), optionally within a status or a webhook.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PortableSchema =
+    [
+        "CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        """
+        CREATE TABLE IF NOT EXISTS webhooks (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL, description TEXT,
+            profile TEXT NOT NULL, secret TEXT NOT NULL, previous_secret TEXT, previous_secret_expires_at BIGINT,
+            active INTEGER NOT NULL, disabled_reason TEXT, ordering TEXT NOT NULL, retry_schedule TEXT,
+            max_attempt_age_seconds INTEGER, rate_limit_per_minute INTEGER, filters TEXT, metadata TEXT,
+            circuit_state TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, deleted INTEGER NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS webhooks_by_tenant ON webhooks (tenant_id, created_at, id)",
+        """
+        CREATE TABLE IF NOT EXISTS events (
+            tenant_id TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, api_version TEXT, created_at BIGINT NOT NULL,
+            data TEXT NOT NULL, metadata TEXT, ordering_key TEXT, position BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS deliveries (
+            id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
+            event_type TEXT NOT NULL, stream_id TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+            last_attempted_at BIGINT, last_status_code INTEGER, last_failure_code TEXT, last_error_message TEXT,
+            next_attempt_at BIGINT, terminal_failure_at BIGINT, delivered_at BIGINT, created_at BIGINT NOT NULL,
+            latency_ms INTEGER)
+        """,
+        "CREATE INDEX IF NOT EXISTS deliveries_by_tenant ON deliveries (tenant_id, created_at DESC, id DESC)",
+        "CREATE INDEX IF NOT EXISTS deliveries_by_tenant_status ON deliveries (tenant_id, status, created_at DESC, id DESC)",
+        "CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (webhook_id, created_at DESC, id DESC)",
+        "CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (tenant_id, event_id)",
+        """
+        CREATE TABLE IF NOT EXISTS attempts (
+            delivery_id TEXT NOT NULL, number INTEGER NOT NULL, tenant_id TEXT NOT NULL, started_at BIGINT NOT NULL,
+            duration_ms INTEGER NOT NULL, status_code INTEGER, failure_code TEXT, error_message TEXT, response_body TEXT,
+            PRIMARY KEY (delivery_id, number))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS lanes (
+            stream_id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, tenant_id TEXT NOT NULL, unsettled INTEGER NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS lanes_with_work ON lanes (unsettled, stream_id)",
+    ];
+}

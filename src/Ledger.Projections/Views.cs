@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Ledger.Domain;
+
+namespace Ledger.Projections;
+
+/// <summary>A webhook as the API shows it (never its secret).</summary>
+public sealed record WebhookView(
+    string Id,
+    string TenantId,
+    string Url,
+    IReadOnlyList<string> Events,
+    string? Description,
+    string Profile,
+    bool Active,
+    string? DisabledReason,
+    string Ordering,
+    string CircuitState,
+    IReadOnlyList<int> RetrySchedule,
+    int? MaxAttemptAgeSeconds,
+    int? RateLimitPerMinute,
+    WebhookFilters? Filters,
+    IReadOnlyDictionary<string, string>? Metadata,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A delivery's state (CONTRACT §3).</summary>
+public sealed record DeliveryView(
+    string Id,
+    string TenantId,
+    string EventId,
+    string WebhookId,
+    string Type,
+    string Status,
+    int Attempts,
+    DateTimeOffset? LastAttemptedAt,
+    int? LastStatusCode,
+    string? LastFailureCode,
+    string? LastErrorMessage,
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset? TerminalFailureAt,
+    DateTimeOffset? DeliveredAt,
+    DateTimeOffset CreatedAt,
+    string? StreamId);
+
+public sealed record AttemptView(
+    string DeliveryId,
+    int Number,
+    DateTimeOffset StartedAt,
+    int DurationMs,
+    int? StatusCode,
+    string? FailureCode,
+    string? ErrorMessage,
+    string? ResponseBody);
+
+public sealed record EventView(
+    string Id,
+    string TenantId,
+    string Type,
+    string? ApiVersion,
+    DateTimeOffset CreatedAt,
+    JsonElement Data,
+    IReadOnlyDictionary<string, string>? Metadata,
+    string? OrderingKey,
+    long Position);
+
+/// <summary>Which deliveries a list asks for. Status values are the contract's lowercase names.</summary>
+public sealed record DeliveryFilter(
+    string? WebhookId = null,
+    string? EventType = null,
+    IReadOnlyList<string>? Statuses = null,
+    DateTimeOffset? Since = null,
+    DateTimeOffset? Until = null,
+    string? EventId = null);
+
+public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);
+
+public sealed record DeliveryStats(int Total, int Delivered, int Failed, int Pending, double? SuccessRate, double? P50LatencyMs, double? P95LatencyMs);
+
+public static class DeliveryStatuses
+{
+    public const string Pending = "pending";
+    public const string Retrying = "retrying";
+    public const string Delivered = "delivered";
+    public const string Failed = "failed";
+
+    public static readonly IReadOnlyList<string> All = [Pending, Retrying, Delivered, Failed];
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of Ledger on a fresh machine: provisions what the tests need (Node packages for the real
+# third-party clients and verifiers, a throwaway PostgreSQL), checks formatting, builds, and runs all test
+# projects. The last line is "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Node packages (tests/node)"
+if ! command -v node >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
+  npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+fi
+
+step "PostgreSQL"
+if [ -f scripts/postgres.sh ]; then
+  # shellcheck source=scripts/postgres.sh
+  source scripts/postgres.sh start
+  trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+
+step "Restore and build"
+dotnet restore Ledger.sln --verbosity quiet
+dotnet build Ledger.sln --no-restore --configuration Release --verbosity quiet -nologo
+
+step "Formatting (dotnet format --verify-no-changes)"
+dotnet format Ledger.sln --verify-no-changes --no-restore --verbosity quiet
+
+step "Tests"
+log=$(mktemp)
+status=0
+dotnet test Ledger.sln --no-build --configuration Release --verbosity quiet -nologo 2>&1 | tee "$log" || status=$?
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo
+echo "$passed passed, $failed failed"
+exit "$status"
