@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Ledger.Domain;
+using Ledger.Domain.Wire;
 using Ledger.EventStore;
 using Ledger.Projections;
 
@@ -107,6 +108,10 @@ public sealed class LedgerService(
         {
             var id = _ids.NewWebhookId();
             var registered = WebhookDecider.Register(id, settings, NewSecret(), time.GetUtcNow());
+            if (!WireProfiles.TryGet(registered.Profile, out _))
+            {
+                throw DomainException.Validation("profile", $"profile {registered.Profile} is not available in this version of Ledger yet");
+            }
             await EnsureDestinationAsync(registered.Url, cancellationToken);
             if (registry.OfTenant(tenant).Count >= limits.WebhooksPerTenant)
             {

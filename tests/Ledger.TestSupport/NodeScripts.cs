@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using Xunit;
 
-namespace Ledger.Domain.Tests.Wire;
+namespace Ledger.TestSupport;
 
 /// <summary>Runs the scripts of tests/node, which hold Ledger's wire output against JavaScript and the receivers' libraries.</summary>
-internal static class NodeScripts
+public static class NodeScripts
 {
     public const string SetupHint = "run `npm ci --prefix tests/node` from the repository root (Node.js 20+ needed)";
 

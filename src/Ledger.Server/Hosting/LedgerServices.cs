@@ -45,7 +45,7 @@ public static class LedgerServices
         services.AddSingleton(new DestinationGuard(new DestinationGuardOptions { AllowPrivateNetworks = delivery.AllowPrivateNetworks }));
         services.AddSingleton<IDestinationPolicy, GuardPolicy>();
         services.AddSingleton<IWebhookSender>(sp => new WebhookSender(
-            sp.GetRequiredService<DestinationGuard>(), sp.GetRequiredService<TimeProvider>(), new WebhookSenderOptions(),
+            sp.GetRequiredService<DestinationGuard>(), sp.GetRequiredService<TimeProvider>(), new WebhookSenderOptions { ConnectTimeout = TimeSpan.FromSeconds(delivery.TimeoutSeconds) },
             sp.GetRequiredService<ILogger<WebhookSender>>()));
         services.AddSingleton<LedgerService>();
         services.AddSingleton<FanOutReactor>();

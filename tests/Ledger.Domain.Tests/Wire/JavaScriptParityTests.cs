@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Ledger.Domain.Wire;
 
+using Ledger.TestSupport;
+
 namespace Ledger.Domain.Tests.Wire;
 
 /// <summary>CanonicalJson held against node's own <c>JSON.stringify(JSON.parse(text))</c>.</summary>

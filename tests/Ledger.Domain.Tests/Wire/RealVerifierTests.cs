@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Ledger.Domain.Wire;
 
+using Ledger.TestSupport;
+
 namespace Ledger.Domain.Tests.Wire;
 
 /// <summary>

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Ledger.EndToEnd.Tests;
+
+public class CrashRecoveryTests
+{
+    [Fact]
+    public async Task After_kill_9_mid_load_every_acknowledged_event_is_delivered()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var received = new ConcurrentDictionary<string, int>();
+        var killAfter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Handler = request =>
+        {
+            var id = JsonDocument.Parse(request.Body).RootElement.GetProperty("id").GetString()!;
+            if (received.AddOrUpdate(id, 1, (_, n) => n + 1) == 1 && received.Count >= 50)
+            {
+                killAfter.TrySetResult();
+            }
+            return Task.FromResult(Results.Ok());
+        };
+        await using var server = await LedgerServer.StartAsync();
+        var client = server.Client();
+        await client.CreateWebhookAsync(new { url = receiver.Url(), retrySchedule = Enumerable.Repeat(0, 5).ToArray() });
+
+        // Publish from several tasks until the server dies under them; only answered publishes count as acknowledged.
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var publishers = Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested && i < 500; i++)
+            {
+                try
+                {
+                    var e = await client.PublishAsync(new { type = "crash.test", data = new { p, i }, orderingKey = "key-" + (i % 20) });
+                    acknowledged.Add(e.Id());
+                }
+                catch (Exception) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+
+        await killAfter.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        await server.KillAsync();
+        await stop.CancelAsync();
+        await Task.WhenAll(publishers.Select(p => p.ContinueWith(_ => { }, TaskScheduler.Default)));
+        Assert.True(acknowledged.Count > received.Count, "the kill should land mid-load, with deliveries still to go");
+
+        await server.RestartAsync();
+        await receiver.WaitForAsync(_ => acknowledged.All(received.ContainsKey), TimeSpan.FromSeconds(120));
+
+        Assert.All(acknowledged, id => Assert.True(received.ContainsKey(id), $"{id} was acknowledged but never delivered"));
+    }
+}
