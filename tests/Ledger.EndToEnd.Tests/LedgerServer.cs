@@ -134,7 +134,7 @@ public sealed partial class LedgerServer : IAsyncDisposable
     private static partial Regex ListeningLine();
 
     /// <summary>The server's own build output, in the configuration this test assembly was built in.</summary>
-    private static string ServerBuildDirectory()
+    public static string ServerBuildDirectory()
     {
         var testDirectory = AppContext.BaseDirectory;
         var configuration = new DirectoryInfo(testDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;

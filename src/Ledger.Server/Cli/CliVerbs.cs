@@ -24,7 +24,8 @@ public static class CliVerbs
             return 0;
         }
         var builder = WebApplication.CreateBuilder(args.Skip(1).Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).ToArray());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Standard output carries only what the verb prints (a key, a summary); logs go to standard error.
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddLedgerStorage(builder.Configuration).AddLedgerProjections().AddSingleton(TimeProvider.System);
         await using var app = builder.Build();
         using var cancel = new CancellationTokenSource();
