@@ -8,6 +8,23 @@ internal static class EnvelopeWriter
 {
     public static void String(string value, PooledByteWriter output) => JsString.Write(value, output);
 
+    /// <summary>The <c>{"id","type",&lt;time key&gt;,"data"}</c> envelope that standard, generic and github share, the time as ISO-8601.</summary>
+    public static byte[] IdTypeTimeData(EnvelopeInput e, ReadOnlySpan<byte> timeKey)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        using var output = new PooledByteWriter();
+        output.Write("{\"id\":"u8);
+        String(e.EventId, output);
+        output.Write(",\"type\":"u8);
+        String(e.EventType, output);
+        output.Write(timeKey);
+        IsoTimestamp(e.CreatedAt, output);
+        output.Write(",\"data\":"u8);
+        Data(e.Data, output);
+        output.Write((byte)'}');
+        return output.ToArray();
+    }
+
     public static void StringOrNull(string? value, PooledByteWriter output)
     {
         if (value is null)

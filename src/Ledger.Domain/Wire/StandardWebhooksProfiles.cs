@@ -35,21 +35,7 @@ internal sealed class StandardProfile : IWireProfile
     public string ContentType => WireProfiles.JsonContentType;
     public string UserAgent => WireProfiles.LedgerUserAgent;
 
-    public byte[] RenderBody(EnvelopeInput e)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        using var output = new PooledByteWriter();
-        output.Write("{\"id\":"u8);
-        EnvelopeWriter.String(e.EventId, output);
-        output.Write(",\"type\":"u8);
-        EnvelopeWriter.String(e.EventType, output);
-        output.Write(",\"timestamp\":"u8);
-        EnvelopeWriter.IsoTimestamp(e.CreatedAt, output);
-        output.Write(",\"data\":"u8);
-        EnvelopeWriter.Data(e.Data, output);
-        output.Write((byte)'}');
-        return output.ToArray();
-    }
+    public byte[] RenderBody(EnvelopeInput e) => EnvelopeWriter.IdTypeTimeData(e, ",\"timestamp\":"u8);
 
     public IReadOnlyList<KeyValuePair<string, string>> SignatureHeaders(
         EnvelopeInput e, ReadOnlySpan<byte> body, IReadOnlyList<string> secrets, DateTimeOffset attemptAt)
