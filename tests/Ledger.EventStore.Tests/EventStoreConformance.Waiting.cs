@@ -99,4 +99,33 @@ public abstract partial class EventStoreConformance
 
         Assert.Equal(await ReadAllAfterAsync(start), seen.ToList());
     }
+
+    [Fact]
+    public async Task Dispose_commits_the_appends_already_queued_then_refuses_new_ones()
+    {
+        var stream = NewStreamId();
+        var appends = Enumerable.Range(0, 50).Select(n => Store.AppendAsync(stream, ExpectedVersion.Any, Event(n))).ToList();
+        var store = Store;
+
+        await store.DisposeAsync();
+
+        Assert.All(appends, a => Assert.True(a.IsCompletedSuccessfully, "a queued append was committed before dispose returned"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync(stream, ExpectedVersion.Any, Event(50)));
+        Assert.False(await store.IsHealthyAsync());
+        await RestartAsync();
+        Assert.Equal(49, await Store.ReadStreamVersionAsync(stream));
+        AssertChain(await Store.ReadStreamAsync(stream));
+    }
+
+    [Fact]
+    public async Task Waiting_reader_is_released_with_an_error_when_the_store_is_disposed()
+    {
+        var store = Store;
+        var waiting = store.WaitForEventsAsync(await store.ReadHeadPositionAsync(), CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WithinAsync(Patience, "the wait ending"));
+    }
 }

@@ -185,36 +185,6 @@ public sealed class PostgresEventStoreTests(PostgresFixture postgres) : EventSto
         await Assert.ThrowsAsync<ArgumentException>(() => PostgresEventStore.CreateAsync(postgres.ConnectionString, schema));
     }
 
-    [Fact]
-    public async Task Dispose_commits_the_appends_already_queued_then_refuses_new_ones()
-    {
-        var stream = NewStreamId();
-        var appends = Enumerable.Range(0, 50).Select(n => Store.AppendAsync(stream, ExpectedVersion.Any, Event(n))).ToList();
-        var store = Store;
-
-        await store.DisposeAsync();
-
-        Assert.All(appends, a => Assert.True(a.IsCompletedSuccessfully, "a queued append was committed before dispose returned"));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync(stream, ExpectedVersion.Any, Event(50)));
-        Assert.False(await store.IsHealthyAsync());
-        await RestartAsync();
-        Assert.Equal(49, await Store.ReadStreamVersionAsync(stream));
-        AssertChain(await Store.ReadStreamAsync(stream));
-    }
-
-    [Fact]
-    public async Task Waiting_reader_is_released_with_an_error_when_the_store_is_disposed()
-    {
-        var store = Store;
-        var waiting = store.WaitForEventsAsync(await store.ReadHeadPositionAsync(), CancellationToken.None);
-        Assert.False(waiting.IsCompleted);
-
-        await store.DisposeAsync();
-
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WithinAsync(Patience, "the wait ending"));
-    }
-
-    /// <summary>Too big for a btree index entry even compressed: PostgreSQL refuses it only when the row is inserted.</summary>
     private static string UnindexableKey() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8192));
 
     private async Task<NpgsqlConnection> OpenRawConnectionAsync()
