@@ -1,0 +1,13 @@
+namespace Ledger.GraphQL.Schema;
+
+/// <summary>The schema of <c>shared/schema.graphql</c> (types and fields may be added, never removed or renamed).</summary>
+public sealed class LedgerSchema : global::GraphQL.Types.Schema
+{
+    public LedgerSchema()
+    {
+        Query = new QueryType();
+        Mutation = new MutationType();
+        Subscription = new SubscriptionType();
+        Description = "Ledger: event-sourced webhook delivery. Ids are the REST API's (wh_…, evt_…, dlv_…).";
+    }
+}
