@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Ledger on a fresh machine: provisions what the tests need (Node packages for the real
-# third-party clients and verifiers, a throwaway PostgreSQL), checks formatting, builds, and runs all test
+# third-party clients and verifiers, the GraphiQL page, a throwaway PostgreSQL), checks formatting, builds, and runs all test
 # projects. The last line is "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +15,12 @@ fi
 if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
   npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 fi
+
+step "GraphiQL page (web/graphiql, embedded into the server at build time)"
+if [ ! -d web/graphiql/node_modules ] || [ web/graphiql/package-lock.json -nt web/graphiql/node_modules/.package-lock.json ]; then
+  npm ci --prefix web/graphiql --no-audit --no-fund --loglevel=error
+fi
+npm run build --prefix web/graphiql --silent
 
 step "PostgreSQL"
 if [ -f scripts/postgres.sh ]; then

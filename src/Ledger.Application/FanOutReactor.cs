@@ -28,14 +28,22 @@ public sealed class FanOutReactor(
 
     public Task WaitForPositionAsync(long position, CancellationToken cancellationToken) => _position.WaitAsync(position, cancellationToken);
 
+    /// <summary>
+    /// Reacts until cancelled. Where several instances share the storage only the leader runs this; should a deposed
+    /// leader not have noticed yet, its enqueues are refused as duplicates and its checkpoint never moves backwards.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var position = await ReadCheckpointAsync(cancellationToken);
-        _position.Advance(position);
+        long position = -1;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
+                if (position < 0)
+                {
+                    position = await ReadCheckpointAsync(cancellationToken);
+                    _position.Advance(position);
+                }
                 var batch = await store.ReadAllAsync(position, 500, cancellationToken);
                 if (batch.Count == 0)
                 {
@@ -47,14 +55,22 @@ public sealed class FanOutReactor(
                 await SaveCheckpointAsync(position, cancellationToken);
                 _position.Advance(position);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping, or no longer leading: whatever failed on the way out is the next leader's to redo.
                 break;
             }
-            catch (Exception ex) when (ex is EventStoreException or System.Data.Common.DbException)
+            catch (Exception ex)
             {
                 _logger.LogWarning(ex, "Fan-out after position {Position} failed; retrying", position);
-                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
         }
     }
@@ -153,7 +169,10 @@ public sealed class FanOutReactor(
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var sql = new SqlSession(connection, null);
         await sql.ExecuteAsync(
-            "INSERT INTO checkpoints (name, position) VALUES (@name, @position) ON CONFLICT (name) DO UPDATE SET position = @position",
+            """
+            INSERT INTO checkpoints (name, position) VALUES (@name, @position)
+            ON CONFLICT (name) DO UPDATE SET position = excluded.position WHERE checkpoints.position < excluded.position
+            """,
             cancellationToken, ("@name", CheckpointName), ("@position", position));
     }
 }

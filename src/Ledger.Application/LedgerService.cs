@@ -51,6 +51,7 @@ public sealed class LedgerService(
         {
             throw DomainException.Validation("orderingKey", "orderingKey must be 1 to 128 characters of letters, digits, _ - . : @ = and +");
         }
+        await CatchUpWithOtherInstancesAsync(cancellationToken);
         var webhooks = registry.OfTenant(tenant).Where(w => w.Wants(request.Type!, data));
         return await AppendPublishedAsync(tenant, request.Id, request.Type!, data, request.ApiVersion, request.Metadata, request.OrderingKey, webhooks, cancellationToken);
     }
@@ -58,6 +59,7 @@ public sealed class LedgerService(
     /// <summary>Sends an event of type <c>test</c> to one webhook, whatever it subscribes to.</summary>
     public async Task<DeliveryView> SendTestAsync(TenantId tenant, string webhookId, CancellationToken cancellationToken)
     {
+        await CatchUpWithOtherInstancesAsync(cancellationToken);
         var webhook = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
         using var data = JsonDocument.Parse("""{"test":true,"message":"This is a test webhook"}""");
         var result = await AppendPublishedAsync(tenant, null, "test", data.RootElement.Clone(), null, null, null, [webhook], cancellationToken);
@@ -106,6 +108,7 @@ public sealed class LedgerService(
         await gate.WaitAsync(cancellationToken);
         try
         {
+            await CatchUpWithOtherInstancesAsync(cancellationToken);
             var id = _ids.NewWebhookId();
             var registered = WebhookDecider.Register(id, settings, NewSecret(), time.GetUtcNow());
             if (!WireProfiles.TryGet(registered.Profile, out _))
@@ -129,6 +132,7 @@ public sealed class LedgerService(
 
     public async Task<WebhookView> UpdateWebhookAsync(TenantId tenant, string webhookId, WebhookSettings patch, CancellationToken cancellationToken)
     {
+        await CatchUpWithOtherInstancesAsync(cancellationToken);
         var state = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
         var updated = WebhookDecider.Update(state, patch, time.GetUtcNow());
         if (patch.Url is not null)
@@ -141,12 +145,14 @@ public sealed class LedgerService(
 
     public async Task DeleteWebhookAsync(TenantId tenant, string webhookId, CancellationToken cancellationToken)
     {
+        await CatchUpWithOtherInstancesAsync(cancellationToken);
         var state = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
         await AppendConfigurationAsync(tenant, WebhookDecider.Delete(state, time.GetUtcNow()), cancellationToken);
     }
 
     public async Task<WebhookCreated> RotateSecretAsync(TenantId tenant, string webhookId, int? overlapHours, CancellationToken cancellationToken)
     {
+        await CatchUpWithOtherInstancesAsync(cancellationToken);
         var state = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
         var rotated = WebhookDecider.RotateSecret(state, NewSecret(), overlapHours ?? 168, time.GetUtcNow());
         await AppendConfigurationAsync(tenant, rotated, cancellationToken);
@@ -245,6 +251,13 @@ public sealed class LedgerService(
             }
         }
     }
+
+    /// <summary>
+    /// Where several instances share the storage, brings this one's registry up to what the read models include, so
+    /// a command never decides on configuration older than what another instance has already acknowledged.
+    /// </summary>
+    private Task CatchUpWithOtherInstancesAsync(CancellationToken cancellationToken) =>
+        projections.CatchUpWithReadModelsAsync(cancellationToken).WaitAsync(ReadYourWritesWait, cancellationToken);
 
     private async Task AppendConfigurationAsync(TenantId tenant, ILedgerEvent e, CancellationToken cancellationToken)
     {

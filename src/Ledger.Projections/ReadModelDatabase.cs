@@ -19,6 +19,20 @@ public abstract class ReadModelDatabase
     /// </summary>
     public abstract Task DropAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Completes when another process may have committed a checkpoint (take it before reading the checkpoint, then
+    /// await it). Where one process is all there is, it never completes and followers fall back to reading again.
+    /// </summary>
+    public virtual Task CheckpointsChanged => Never.Task;
+
+    /// <summary>
+    /// A statement run in the transaction that writes a checkpoint, so that other processes hear of the commit
+    /// (<see cref="CheckpointsChanged"/>); null where there is no one to tell.
+    /// </summary>
+    public virtual string? NotifyCheckpointSql => null;
+
+    private static readonly TaskCompletionSource Never = new();
+
     /// <summary>The read-model tables, in the order a dump lists them.</summary>
     public static readonly IReadOnlyList<string> Tables = ["checkpoints", "webhooks", "events", "deliveries", "attempts", "lanes"];
 

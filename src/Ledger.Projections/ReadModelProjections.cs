@@ -58,7 +58,7 @@ public sealed class WebhooksProjection : IProjection
             case SecretRotated x:
                 sql.Execute(
                     """
-                    UPDATE webhooks SET previous_secret = CASE WHEN @expires IS NULL THEN NULL ELSE secret END,
+                    UPDATE webhooks SET previous_secret = CASE WHEN CAST(@expires AS BIGINT) IS NULL THEN NULL ELSE secret END,
                         previous_secret_expires_at = @expires, secret = @secret, updated_at = @at WHERE id = @id
                     """,
                     ("@expires", Micros.From(x.PreviousExpiresAt)), ("@secret", x.Secret), ("@at", Micros.From(x.RotatedAt)), ("@id", x.WebhookId));

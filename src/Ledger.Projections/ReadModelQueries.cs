@@ -12,6 +12,9 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
 {
     public const int MaxPageSize = 250;
 
+    /// <summary>Ids per IN list, well under every backend's parameter limit.</summary>
+    private const int InListChunk = 500;
+
     private const string DeliveryColumns =
         "id, tenant_id, event_id, webhook_id, event_type, status, attempts, last_attempted_at, last_status_code, last_failure_code, " +
         "last_error_message, next_attempt_at, terminal_failure_at, delivered_at, created_at, stream_id";
@@ -48,7 +51,7 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
         var rows = await QueryAsync(
             $"""
             SELECT {WebhookColumns} FROM webhooks WHERE tenant_id = @tenant AND deleted = 0
-                AND (@afterTime IS NULL OR created_at > @afterTime OR (created_at = @afterTime AND id > @afterId))
+                AND (CAST(@afterTime AS BIGINT) IS NULL OR created_at > @afterTime OR (created_at = @afterTime AND id > @afterId))
             ORDER BY created_at, id LIMIT @limit
             """,
             ReadWebhook, cancellationToken, ("@tenant", tenant.Value), ("@afterTime", afterTime), ("@afterId", afterId ?? ""), ("@limit", limit + 1));
@@ -157,7 +160,7 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
 
     public async Task<DeliveryStats> GetStatsAsync(TenantId tenant, string? webhookId, DateTimeOffset? since, CancellationToken cancellationToken)
     {
-        var where = "tenant_id = @tenant AND (@webhook IS NULL OR webhook_id = @webhook) AND (@since IS NULL OR created_at >= @since)";
+        var where = "tenant_id = @tenant AND (CAST(@webhook AS TEXT) IS NULL OR webhook_id = @webhook) AND (CAST(@since AS BIGINT) IS NULL OR created_at >= @since)";
         var parameters = new (string, object?)[] { ("@tenant", tenant.Value), ("@webhook", webhookId), ("@since", Micros.From(since)) };
         var counts = await QueryAsync(
             $"SELECT status, COUNT(*) FROM deliveries WHERE {where} GROUP BY status", r => (Status: r.GetString(0), Count: r.Int(1)), cancellationToken, parameters);
@@ -171,6 +174,66 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
         return new DeliveryStats(
             counts.Sum(c => c.Count), delivered, failed, Count(DeliveryStatuses.Pending) + Count(DeliveryStatuses.Retrying),
             settled == 0 ? null : (double)delivered / settled, Percentile(latencies, 0.50), Percentile(latencies, 0.95));
+    }
+
+    /// <summary>Deliveries by id, for batched loading (GraphQL) and for announcing changes (subscriptions).</summary>
+    public async Task<IReadOnlyDictionary<string, DeliveryView>> GetDeliveriesAsync(TenantId tenant, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, DeliveryView>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(InListChunk))
+        {
+            var (list, parameters) = InList("@d", chunk);
+            var rows = await QueryAsync(
+                $"SELECT {DeliveryColumns} FROM deliveries WHERE tenant_id = @tenant AND id IN ({list})", ReadDelivery, cancellationToken,
+                [("@tenant", tenant.Value), .. parameters]);
+            foreach (var row in rows)
+            {
+                found[row.Id] = row;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The deliveries of several events at once (ordered by id within an event), for batched loading.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DeliveryView>>> GetDeliveriesOfEventsAsync(
+        TenantId tenant, IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, IReadOnlyList<DeliveryView>>(StringComparer.Ordinal);
+        foreach (var chunk in eventIds.Distinct(StringComparer.Ordinal).Chunk(InListChunk))
+        {
+            var (list, parameters) = InList("@e", chunk);
+            var rows = await QueryAsync(
+                $"SELECT {DeliveryColumns} FROM deliveries WHERE tenant_id = @tenant AND event_id IN ({list}) ORDER BY event_id, id", ReadDelivery,
+                cancellationToken, [("@tenant", tenant.Value), .. parameters]);
+            foreach (var group in rows.GroupBy(d => d.EventId, StringComparer.Ordinal))
+            {
+                found[group.Key] = [.. group];
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The attempts of several deliveries at once (ordered by number), for batched loading.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<AttemptView>>> GetAttemptsOfDeliveriesAsync(
+        TenantId tenant, IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, IReadOnlyList<AttemptView>>(StringComparer.Ordinal);
+        foreach (var chunk in deliveryIds.Distinct(StringComparer.Ordinal).Chunk(InListChunk))
+        {
+            var (list, parameters) = InList("@d", chunk);
+            var rows = await QueryAsync(
+                $"""
+                SELECT delivery_id, number, started_at, duration_ms, status_code, failure_code, error_message, response_body
+                FROM attempts WHERE tenant_id = @tenant AND delivery_id IN ({list}) ORDER BY delivery_id, number
+                """,
+                r => new AttemptView(r.GetString(0), r.Int(1), r.Time(2), r.Int(3), r.NullableInt(4), r.NullableString(5), r.NullableString(6), r.NullableString(7)),
+                cancellationToken, [("@tenant", tenant.Value), .. parameters]);
+            foreach (var group in rows.GroupBy(a => a.DeliveryId, StringComparer.Ordinal))
+            {
+                found[group.Key] = [.. group];
+            }
+        }
+        return found;
     }
 
     /// <summary>The dispatcher's work index: lanes that hold unsettled deliveries.</summary>

@@ -12,7 +12,11 @@ public static class Micros
     public static DateTimeOffset To(long micros) => new(DateTimeOffset.UnixEpoch.UtcTicks + (micros * 10), TimeSpan.Zero);
 }
 
-/// <summary>Runs parameterised statements on one connection and transaction, reusing a command per statement.</summary>
+/// <summary>
+/// Runs parameterised statements on one connection and transaction, reusing a command per statement. One SQL text
+/// serves SQLite and PostgreSQL; a parameter that may be null and is tested with <c>IS NULL</c> is written
+/// <c>CAST(@p AS BIGINT) IS NULL</c>, because PostgreSQL cannot type a bare null parameter there.
+/// </summary>
 public sealed class SqlSession(DbConnection connection, DbTransaction? transaction) : IAsyncDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using Ledger.GraphQL;
 using Ledger.Server.Api;
 using Ledger.Server.Auth;
 using Ledger.Server.Cli;
@@ -15,15 +16,18 @@ builder.Services
     .AddLedgerStorage(builder.Configuration)
     .AddLedgerProjections()
     .AddLedgerDelivery(builder.Configuration)
+    .AddLedgerGraphQL(sp => sp.GetRequiredService<ApiKeys>().Authenticate)
     .AddSingleton<LedgerStartup>();
 
 var app = builder.Build();
 await app.Services.GetRequiredService<LedgerStartup>().InitializeAsync(app.Lifetime.ApplicationStopping);
 
+app.UseWebSockets();
 app.UseLedgerErrors();
 app.UseLedgerAuthentication();
 app.MapLedgerHealth();
 app.MapLedgerRestApi();
+app.MapLedgerGraphQL();
 app.MapMetrics("/metrics");
 if (app.Environment.IsDevelopment())
 {

@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Ledger.EndToEnd.Tests;
 
-public class CrashRecoveryTests
+public abstract class CrashRecoveryTests<TStorage>
+    where TStorage : IStorageChoice
 {
     [Fact]
     public async Task After_kill_9_mid_load_every_acknowledged_event_is_delivered()
@@ -21,7 +22,7 @@ public class CrashRecoveryTests
             }
             return Task.FromResult(Results.Ok());
         };
-        await using var server = await LedgerServer.StartAsync();
+        await using var server = await LedgerServer.StartAsync(TStorage.Kind);
         var client = server.Client();
         await client.CreateWebhookAsync(new { url = receiver.Url(), retrySchedule = Enumerable.Repeat(0, 5).ToArray() });
 
@@ -56,3 +57,7 @@ public class CrashRecoveryTests
         Assert.All(acknowledged, id => Assert.True(received.ContainsKey(id), $"{id} was acknowledged but never delivered"));
     }
 }
+
+public sealed class CrashRecoveryTestsOnSqlite : CrashRecoveryTests<OnSqlite>;
+
+public sealed class CrashRecoveryTestsOnPostgres : CrashRecoveryTests<OnPostgres>;

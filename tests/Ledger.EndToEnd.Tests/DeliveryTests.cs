@@ -1,21 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ledger.TestSupport;
 using Microsoft.AspNetCore.Http;
 
 namespace Ledger.EndToEnd.Tests;
 
-/// <summary>One server for the class; each test uses webhooks of its own on its own receiver.</summary>
-public sealed class ServerFixture : IAsyncLifetime
-{
-    public LedgerServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await LedgerServer.StartAsync(new Dictionary<string, string> { ["Ledger__Delivery__TimeoutSeconds"] = "2" });
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
-public class DeliveryTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class DeliveryTests<TStorage>(ServerFixture<TStorage> fixture) : IClassFixture<ServerFixture<TStorage>>
+    where TStorage : IStorageChoice
 {
     private readonly HttpClient _client = fixture.Server.Client();
 
@@ -210,3 +200,7 @@ public class DeliveryTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         await _client.WaitForStatusAsync(delivery.Id(), "delivered");
     }
 }
+
+public sealed class DeliveryTestsOnSqlite(ServerFixture<OnSqlite> fixture) : DeliveryTests<OnSqlite>(fixture);
+
+public sealed class DeliveryTestsOnPostgres(ServerFixture<OnPostgres> fixture) : DeliveryTests<OnPostgres>(fixture);

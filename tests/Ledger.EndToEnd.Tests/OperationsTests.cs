@@ -4,13 +4,14 @@ using System.Text.Json;
 namespace Ledger.EndToEnd.Tests;
 
 /// <summary>What an operator relies on: health, metrics, the CLI verbs, and read models rebuilt from the ledger.</summary>
-public class OperationsTests
+public abstract class OperationsTests<TStorage>
+    where TStorage : IStorageChoice
 {
     [Fact]
     public async Task Health_and_metrics_report_on_deliveries()
     {
         await using var receiver = await Receiver.StartAsync();
-        await using var server = await LedgerServer.StartAsync();
+        await using var server = await LedgerServer.StartAsync(TStorage.Kind);
         var client = server.Client();
         await client.CreateWebhookAsync(new { url = receiver.Url() });
         var published = await client.PublishAsync(new { type = "metrics.test", data = new { } });
@@ -31,7 +32,7 @@ public class OperationsTests
     public async Task Read_models_rebuilt_by_the_cli_verb_answer_as_before_and_a_new_key_works()
     {
         await using var receiver = await Receiver.StartAsync();
-        await using var server = await LedgerServer.StartAsync();
+        await using var server = await LedgerServer.StartAsync(TStorage.Kind);
         var client = server.Client();
         var webhook = await client.CreateWebhookAsync(new { url = receiver.Url(), retrySchedule = Array.Empty<int>() });
         var ids = new List<string>();
@@ -46,9 +47,8 @@ public class OperationsTests
         var before = await client.GetStringAsync("/v1/webhooks/events?limit=100");
         await server.KillAsync();
 
-        var dbPath = Path.Combine(server.DataDirectory, "ledger.db");
-        var rebuild = await RunVerbAsync("rebuild-projections", $"--Ledger:Storage:Sqlite:Path={dbPath}");
-        var key = (await RunVerbAsync("keys", "create", "--tenant", "default", $"--Ledger:Storage:Sqlite:Path={dbPath}")).Trim();
+        var rebuild = await RunVerbAsync(server, "rebuild-projections");
+        var key = (await RunVerbAsync(server, "keys", "create", "--tenant", "default")).Trim();
         await server.RestartAsync();
 
         Assert.Contains("Rebuilt from", rebuild, StringComparison.Ordinal);
@@ -58,9 +58,14 @@ public class OperationsTests
         Assert.Equal(webhook.Id(), fetched.Id());
     }
 
-    private static async Task<string> RunVerbAsync(params string[] args)
+    /// <summary>Runs a CLI verb of the server's binary on the server's storage.</summary>
+    private static async Task<string> RunVerbAsync(LedgerServer server, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LedgerServer.ServerBuildDirectory() };
+        foreach (var (key, value) in server.StorageSettings)
+        {
+            info.Environment[key] = value;
+        }
         info.ArgumentList.Add(Path.Combine(LedgerServer.ServerBuildDirectory(), "Ledger.Server.dll"));
         foreach (var arg in args)
         {
@@ -74,3 +79,7 @@ public class OperationsTests
         return await output;
     }
 }
+
+public sealed class OperationsTestsOnSqlite : OperationsTests<OnSqlite>;
+
+public sealed class OperationsTestsOnPostgres : OperationsTests<OnPostgres>;

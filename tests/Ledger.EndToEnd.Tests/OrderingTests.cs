@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Ledger.EndToEnd.Tests;
 
-public class OrderingTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class OrderingTests<TStorage>(ServerFixture<TStorage> fixture) : IClassFixture<ServerFixture<TStorage>>
+    where TStorage : IStorageChoice
 {
     private readonly HttpClient _client = fixture.Server.Client();
 
@@ -98,7 +99,7 @@ public class OrderingTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     public async Task A_slow_receiver_does_not_slow_deliveries_to_other_webhooks()
     {
         // Its own server, with the default 10 s attempt timeout.
-        await using var server = await LedgerServer.StartAsync();
+        await using var server = await LedgerServer.StartAsync(TStorage.Kind);
         var client = server.Client();
         await using var slow = await Receiver.StartAsync();
         await using var fast = await Receiver.StartAsync();
@@ -130,3 +131,7 @@ public class OrderingTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         }
     }
 }
+
+public sealed class OrderingTestsOnSqlite(ServerFixture<OnSqlite> fixture) : OrderingTests<OnSqlite>(fixture);
+
+public sealed class OrderingTestsOnPostgres(ServerFixture<OnPostgres> fixture) : OrderingTests<OnPostgres>(fixture);

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace Ledger.EndToEnd.Tests;
 
 /// <summary>Bad input gets the documented status and error code, and the ledger is unchanged.</summary>
-public class ValidationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class ValidationTests<TStorage>(ServerFixture<TStorage> fixture) : IClassFixture<ServerFixture<TStorage>>
+    where TStorage : IStorageChoice
 {
     private readonly HttpClient _client = fixture.Server.Client();
 
@@ -122,20 +123,12 @@ public class ValidationTests(ServerFixture fixture) : IClassFixture<ServerFixtur
     }
 }
 
-public sealed class GuardedServerFixture : IAsyncLifetime
-{
-    public LedgerServer Server { get; private set; } = null!;
+public sealed class ValidationTestsOnSqlite(ServerFixture<OnSqlite> fixture) : ValidationTests<OnSqlite>(fixture);
 
-    public async Task InitializeAsync() => Server = await LedgerServer.StartAsync(new Dictionary<string, string>
-    {
-        ["Ledger__Delivery__AllowPrivateNetworks"] = "false",
-        ["Ledger__Limits__WebhooksPerTenant"] = "2",
-    });
+public sealed class ValidationTestsOnPostgres(ServerFixture<OnPostgres> fixture) : ValidationTests<OnPostgres>(fixture);
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
-public class DestinationAndLimitTests(GuardedServerFixture fixture) : IClassFixture<GuardedServerFixture>
+public abstract class DestinationAndLimitTests<TStorage>(GuardedServerFixture<TStorage> fixture) : IClassFixture<GuardedServerFixture<TStorage>>
+    where TStorage : IStorageChoice
 {
     [Theory]
     [InlineData("http://127.0.0.1:9/hook")]
@@ -165,3 +158,7 @@ public class DestinationAndLimitTests(GuardedServerFixture fixture) : IClassFixt
         Assert.Equal(2, (await (await client.GetAsync("/v1/webhooks")).JsonAsync(200)).GetProperty("data").GetArrayLength());
     }
 }
+
+public sealed class DestinationAndLimitTestsOnSqlite(GuardedServerFixture<OnSqlite> fixture) : DestinationAndLimitTests<OnSqlite>(fixture);
+
+public sealed class DestinationAndLimitTestsOnPostgres(GuardedServerFixture<OnPostgres> fixture) : DestinationAndLimitTests<OnPostgres>(fixture);

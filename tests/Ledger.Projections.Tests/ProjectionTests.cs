@@ -1,33 +1,37 @@
 using System.Text.Json;
 using Ledger.Domain;
 using Ledger.EventStore;
+using Ledger.EventStore.Postgres;
 using Ledger.EventStore.Sqlite;
 using Ledger.Projections;
+using Ledger.TestSupport;
 
 namespace Ledger.Projections.Tests;
 
-public sealed class ProjectionTests : IAsyncLifetime
+/// <summary>The read models, run once per backend (ledger and read models on SQLite, or both on PostgreSQL).</summary>
+public abstract class ProjectionTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 5, 2, 12, 0, 0, TimeSpan.Zero);
     private static readonly TenantId Tenant = new("acme");
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ledger-projections-" + Guid.NewGuid().ToString("N")[..12]);
-    private SqliteEventStore _store = null!;
-    private SqliteReadModelDatabase _database = null!;
+    private IEventStore _store = null!;
+    private ReadModelDatabase _database = null!;
 
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        _store = SqliteEventStore.Open(Path.Combine(_directory, "ledger.db"));
-        _database = new SqliteReadModelDatabase(Path.Combine(_directory, "ledger.read.db"));
-        return Task.CompletedTask;
-    }
+    /// <summary>A fresh, empty ledger and read-model database for one test.</summary>
+    protected abstract Task<(IEventStore Store, ReadModelDatabase Database)> OpenAsync();
+
+    protected virtual Task CloseAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync() => (_store, _database) = await OpenAsync();
 
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        if (_database is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        await CloseAsync();
     }
 
     private ProjectionRunner Runner(params IProjectionObserver[] observers) =>
@@ -147,6 +151,28 @@ public sealed class ProjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Statements_with_null_parameters_run_on_every_backend()
+    {
+        var runner = Runner();
+        await WriteHistoryAsync(runner);
+        await AppendAsync(Streams.Tenant(Tenant), new SecretRotated("wh_a", "whsec_z", T0.AddHours(5), null));
+        await runner.CatchUpAsync(CancellationToken.None);
+        var queries = new ReadModelQueries(_database);
+
+        var all = await queries.GetStatsAsync(Tenant, null, null, CancellationToken.None);
+        var recent = await queries.GetStatsAsync(Tenant, "wh_a", T0.AddSeconds(10), CancellationToken.None);
+        var first = await queries.ListWebhooksAsync(Tenant, 1, null, CancellationToken.None);
+        var registry = new WebhookRegistry();
+        await registry.LoadAsync(_database, CancellationToken.None);
+
+        Assert.Equal((40, 13, 6), (all.Total, all.Delivered, all.Failed));
+        Assert.Equal((10, 7, 3), (recent.Total, recent.Delivered, recent.Failed));
+        Assert.Equal(["wh_a"], first.Data.Select(w => w.Id));
+        Assert.Null(first.NextCursor);
+        Assert.Equal(["whsec_z"], registry.Find("wh_a")!.SigningSecrets(T0.AddHours(5.5)));
+    }
+
+    [Fact]
     public async Task The_registry_follows_configuration_after_each_commit()
     {
         var registry = new WebhookRegistry();
@@ -162,4 +188,28 @@ public sealed class ProjectionTests : IAsyncLifetime
             Assert.True(r.Find("wh_b")!.Deleted);
         }
     }
+}
+
+public sealed class SqliteProjectionTests : ProjectionTests
+{
+    private readonly TempDirectory _directory = new("ledger-projections");
+
+    protected override Task<(IEventStore Store, ReadModelDatabase Database)> OpenAsync() =>
+        Task.FromResult<(IEventStore, ReadModelDatabase)>(
+            (SqliteEventStore.Open(_directory.File("ledger.db")), new SqliteReadModelDatabase(_directory.File("ledger.read.db"))));
+
+    protected override Task CloseAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Both on the test PostgreSQL server: a ledger schema and a read-model schema per test, dropped with the class.</summary>
+public sealed class PostgresProjectionTests(PostgresFixture postgres) : ProjectionTests, IClassFixture<PostgresFixture>
+{
+    protected override async Task<(IEventStore Store, ReadModelDatabase Database)> OpenAsync() =>
+        (await PostgresEventStore.CreateAsync(postgres.ConnectionString, postgres.NewSchema()),
+            new PostgresReadModelDatabase(postgres.ConnectionString, postgres.NewSchema()));
 }

@@ -4,6 +4,7 @@ using Ledger.Domain;
 using Ledger.Domain.Wire;
 using Ledger.EventStore;
 using Ledger.Projections;
+using Ledger.Projections.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,6 +15,12 @@ namespace Ledger.Dispatcher.Scheduling;
 /// ledger; due heads are sent within the concurrency limits; outcomes are decided by <see cref="DeliveryLane"/> and
 /// appended to the lane with its expected version, so two writers can never both act on one head. Concurrent
 /// appends share commits in the store (group commit). A slow receiver holds only its own lane.
+/// <para>
+/// Lanes are hashed into buckets, and this dispatcher acts only on the lanes of the buckets this instance owns
+/// (<see cref="IClusterLeases"/>; with embedded storage that is all of them). On gaining a bucket it loads the
+/// bucket's lanes that have work; on losing one it stops sending them at once (cancelling what is in flight);
+/// on handing one over it starts nothing more there and lets what is in flight finish first.
+/// </para>
 /// </summary>
 public sealed class LaneDispatcher(
     IEventStore store,
@@ -22,8 +29,11 @@ public sealed class LaneDispatcher(
     IWebhookSender sender,
     DispatcherOptions options,
     TimeProvider time,
-    ILogger<LaneDispatcher>? logger = null)
+    ILogger<LaneDispatcher>? logger = null,
+    IClusterLeases? leases = null,
+    ProjectionRunner? projections = null) : ILaneBucketOwner
 {
+    private readonly IClusterLeases _leases = leases ?? SingleInstanceLeases.Instance;
     private readonly ILogger _logger = logger ?? NullLogger<LaneDispatcher>.Instance;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
@@ -33,9 +43,14 @@ public sealed class LaneDispatcher(
     private readonly EventBodyCache _events = new(store);
     private readonly SemaphoreSlim _concurrency = new(options.MaxConcurrency, options.MaxConcurrency);
     private readonly PositionSignal _followed = new();
+    private readonly Channel<(int Bucket, long Fence)> _acquired = Channel.CreateUnbounded<(int, long)>(new UnboundedChannelOptions { SingleReader = true });
+    private Bucket[] _buckets = [];
     private TaskCompletionSource _timersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
     private int _inFlight;
+
+    /// <summary>The ledger position of the last lane event the follower has taken or passed over (guarded by the gate).</summary>
+    private long _lastSeen;
 
     /// <summary>Attempts being sent right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -58,18 +73,35 @@ public sealed class LaneDispatcher(
     /// <summary>Called after every attempt is recorded (for metrics).</summary>
     public event Action<SendResult>? AttemptRecorded;
 
+    /// <summary>Buckets of lanes this dispatcher may send right now.</summary>
+    public int OwnedBuckets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _buckets.Count(b => b.Owned);
+            }
+        }
+    }
+
     public async Task RunAsync(long startPosition, CancellationToken cancellationToken)
     {
         _stopping = cancellationToken;
         registry.Changed += OnWebhookChanged;
         try
         {
-            foreach (var streamId in await queries.LanesWithWorkAsync(cancellationToken))
+            lock (_gate)
             {
-                await LoadLaneAsync(streamId, cancellationToken);
+                _buckets = [.. Enumerable.Range(0, _leases.LaneBuckets).Select(_ => new Bucket())];
+                _lastSeen = startPosition;
             }
             _followed.Advance(startPosition);
-            await Task.WhenAll(FollowLedgerAsync(startPosition, cancellationToken), RunTimersAsync(cancellationToken), ExamineReadyLanesAsync(cancellationToken));
+            using var stopping = cancellationToken.Register(CancelAll);
+            _leases.Attach(this);
+            await Task.WhenAll(
+                FollowLedgerAsync(startPosition, cancellationToken), LoadAcquiredLanesAsync(cancellationToken),
+                RunTimersAsync(cancellationToken), ExamineReadyLanesAsync(cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -101,7 +133,7 @@ public sealed class LaneDispatcher(
                     }
                 }
             }
-            catch (EventStoreException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 _logger.LogWarning(ex, "Reading the ledger after {Position} failed; retrying", position);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
@@ -123,6 +155,7 @@ public sealed class LaneDispatcher(
         var reload = false;
         lock (_gate)
         {
+            _lastSeen = stored.Position;
             if (_lanes.TryGetValue(stored.StreamId, out var lane))
             {
                 if (stored.Version <= lane.Version)
@@ -137,6 +170,11 @@ public sealed class LaneDispatcher(
                 {
                     reload = true;
                 }
+            }
+            else if (!_buckets[BucketOf(stored.StreamId)].Owned)
+            {
+                // Another instance's lane; if this one takes the bucket later, it loads the lane then.
+                return;
             }
             else if (stored.Version == 0)
             {
@@ -166,6 +204,10 @@ public sealed class LaneDispatcher(
         {
             if (!_lanes.TryGetValue(streamId, out var lane))
             {
+                if (!_buckets[BucketOf(streamId)].Owned)
+                {
+                    return;
+                }
                 lane = AddLane(streamId);
             }
             if (history.Count > 0 && history[^1].Version > lane.Version)
@@ -177,9 +219,11 @@ public sealed class LaneDispatcher(
         MarkReady(streamId);
     }
 
+    private int BucketOf(string streamId) => _buckets.Length == 1 ? 0 : LaneBucket.Of(streamId, _buckets.Length);
+
     private Lane AddLane(string streamId)
     {
-        var lane = new Lane(streamId);
+        var lane = new Lane(streamId, BucketOf(streamId));
         _lanes[streamId] = lane;
         if (Streams.WebhookOfLane(streamId) is { } webhook)
         {
@@ -232,12 +276,20 @@ public sealed class LaneDispatcher(
         var starts = new List<(LaneDelivery Delivery, WebhookState? Webhook)>();
         var expired = new List<string>();
         DateTimeOffset? wakeAt = null;
+        CancellationToken owned;
         lock (_gate)
         {
             if (!_lanes.TryGetValue(streamId, out var lane))
             {
                 return;
             }
+            var bucket = _buckets[lane.Bucket];
+            if (!bucket.Owned)
+            {
+                ForgetIfIdle(lane);
+                return;
+            }
+            owned = bucket.Token;
             var limit = lane.State.IsFifo ? 1 : Math.Max(1, options.MaxInFlight);
             foreach (var delivery in DeliveryLane.Due(lane.State, now))
             {
@@ -252,6 +304,7 @@ public sealed class LaneDispatcher(
                     break;
                 }
                 lane.InFlight.Add(delivery.DeliveryId);
+                bucket.InFlight++;
                 if (delivery.IsOlderThanMaxAge(now))
                 {
                     expired.Add(delivery.DeliveryId);
@@ -268,11 +321,11 @@ public sealed class LaneDispatcher(
         }
         foreach (var id in expired)
         {
-            _ = RunGuardedAsync(streamId, id, () => RecordAsync(streamId, id, state => DeliveryLane.Expire(state, id, time.GetUtcNow())));
+            _ = RunGuardedAsync(streamId, id, owned, () => RecordAsync(streamId, id, state => DeliveryLane.Expire(state, id, time.GetUtcNow())));
         }
         foreach (var (delivery, webhook) in starts)
         {
-            _ = RunGuardedAsync(streamId, delivery.DeliveryId, () => AttemptAsync(streamId, delivery, webhook));
+            _ = RunGuardedAsync(streamId, delivery.DeliveryId, owned, () => AttemptAsync(streamId, delivery, webhook, owned));
         }
         if (wakeAt is { } at)
         {
@@ -280,14 +333,16 @@ public sealed class LaneDispatcher(
         }
     }
 
-    private async Task RunGuardedAsync(string streamId, string deliveryId, Func<Task> work)
+    /// <param name="owned">Cancelled when the lane's bucket is lost (or the dispatcher stops).</param>
+    private async Task RunGuardedAsync(string streamId, string deliveryId, CancellationToken owned, Func<Task> work)
     {
         try
         {
             await work();
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (owned.IsCancellationRequested)
         {
+            // Stopping, or the bucket went to another instance, which sends this delivery again.
         }
         catch (Exception ex)
         {
@@ -296,18 +351,27 @@ public sealed class LaneDispatcher(
         }
         finally
         {
+            TaskCompletionSource? drained = null;
             lock (_gate)
             {
                 if (_lanes.TryGetValue(streamId, out var lane))
                 {
                     lane.InFlight.Remove(deliveryId);
+                    var bucket = _buckets[lane.Bucket];
+                    if (--bucket.InFlight == 0)
+                    {
+                        drained = bucket.Drained;
+                        bucket.Drained = null;
+                    }
+                    ForgetIfIdle(lane);
                 }
             }
+            drained?.TrySetResult();
             MarkReady(streamId);
         }
     }
 
-    private async Task AttemptAsync(string streamId, LaneDelivery delivery, WebhookState? webhook)
+    private async Task AttemptAsync(string streamId, LaneDelivery delivery, WebhookState? webhook, CancellationToken owned)
     {
         if (webhook is null || webhook.Deleted)
         {
@@ -315,10 +379,10 @@ public sealed class LaneDispatcher(
                 state.Deliveries.ContainsKey(delivery.DeliveryId) ? [new DeliveryFailed(delivery.DeliveryId, "WEBHOOK_DELETED", time.GetUtcNow())] : []);
             return;
         }
-        var published = await _events.GetAsync(delivery.EventPosition, _stopping)
+        var published = await _events.GetAsync(delivery.EventPosition, owned)
             ?? throw new InvalidOperationException($"the event of {delivery.DeliveryId} is not at position {delivery.EventPosition}");
 
-        await _concurrency.WaitAsync(_stopping);
+        await _concurrency.WaitAsync(owned);
         Interlocked.Increment(ref _inFlight);
         SendResult result;
         try
@@ -330,7 +394,7 @@ public sealed class LaneDispatcher(
             var headers = profile.SignatureHeaders(input, body, webhook.SigningSecrets(attemptAt), attemptAt);
             result = await sender.SendAsync(
                 new SendRequest(new Uri(webhook.Url), body, profile.ContentType, profile.UserAgent, headers, TimeSpan.FromSeconds(options.TimeoutSeconds)),
-                _stopping);
+                owned);
         }
         finally
         {
@@ -446,9 +510,164 @@ public sealed class LaneDispatcher(
         }
     }
 
-    private sealed class Lane(string streamId)
+    /// <summary>Forgets a lane of a bucket this instance no longer owns once nothing of it is in flight (under the gate).</summary>
+    private void ForgetIfIdle(Lane lane)
+    {
+        if (_buckets[lane.Bucket].Owned || lane.InFlight.Count > 0 || !_lanes.Remove(lane.StreamId))
+        {
+            return;
+        }
+        if (Streams.WebhookOfLane(lane.StreamId) is { } webhook && _lanesByWebhook.TryGetValue(webhook.Value, out var set))
+        {
+            set.Remove(lane.StreamId);
+            if (set.Count == 0)
+            {
+                _lanesByWebhook.Remove(webhook.Value);
+            }
+        }
+    }
+
+    public void OnBucketAcquired(int bucket)
+    {
+        lock (_gate)
+        {
+            var state = _buckets[bucket];
+            if (state.Owned)
+            {
+                return;
+            }
+            state.Owned = true;
+            // Not linked to stopping (which would leave a registration behind per term); CancelAll covers stopping.
+            state.Cancel = new CancellationTokenSource();
+            if (_stopping.IsCancellationRequested)
+            {
+                state.Cancel.Cancel();
+            }
+            // Lanes of this bucket the follower passed over up to here are found through the read models, once they include it.
+            _acquired.Writer.TryWrite((bucket, _lastSeen));
+        }
+    }
+
+    public Task OnBucketReleasingAsync(int bucket)
+    {
+        lock (_gate)
+        {
+            var state = _buckets[bucket];
+            Disown(bucket, state);
+            if (state.InFlight == 0)
+            {
+                return Task.CompletedTask;
+            }
+            state.Drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return state.Drained.Task;
+        }
+    }
+
+    public void OnBucketLost(int bucket)
+    {
+        CancellationTokenSource? cancel;
+        TaskCompletionSource? drained;
+        lock (_gate)
+        {
+            var state = _buckets[bucket];
+            cancel = state.Cancel;
+            Disown(bucket, state);
+            drained = state.Drained;
+            state.Drained = null;
+        }
+        if (cancel is not null)
+        {
+            _logger.LogWarning("Lane bucket {Bucket} was lost; its deliveries in flight are cancelled and another instance takes them", bucket);
+            // Not inline: the caller holds the leases' lock, and cancelling runs the sends' continuations.
+            _ = Task.Run(cancel.Cancel, CancellationToken.None);
+        }
+        drained?.TrySetResult();
+    }
+
+    /// <summary>Cancels what is in flight on every bucket (stopping).</summary>
+    private void CancelAll()
+    {
+        List<CancellationTokenSource> owned;
+        lock (_gate)
+        {
+            owned = [.. _buckets.Select(b => b.Cancel).OfType<CancellationTokenSource>()];
+        }
+        owned.ForEach(c => c.Cancel());
+    }
+
+    /// <summary>Marks a bucket not owned and forgets its idle lanes (under the gate).</summary>
+    private void Disown(int bucket, Bucket state)
+    {
+        state.Owned = false;
+        state.Cancel = null;
+        foreach (var lane in _lanes.Values.Where(l => l.Bucket == bucket).ToList())
+        {
+            ForgetIfIdle(lane);
+        }
+    }
+
+    /// <summary>
+    /// Loads the lanes with work of newly acquired buckets, from the work index once the read models include every
+    /// lane event the follower passed over before the bucket was this instance's.
+    /// </summary>
+    private async Task LoadAcquiredLanesAsync(CancellationToken cancellationToken)
+    {
+        while (await _acquired.Reader.WaitToReadAsync(cancellationToken))
+        {
+            var pending = new Dictionary<int, long>();
+            while (_acquired.Reader.TryRead(out var acquired))
+            {
+                pending[acquired.Bucket] = Math.Max(pending.GetValueOrDefault(acquired.Bucket), acquired.Fence);
+            }
+            while (true)
+            {
+                try
+                {
+                    if (projections is not null)
+                    {
+                        await projections.WaitForPositionAsync(pending.Values.Max(), cancellationToken);
+                    }
+                    foreach (var streamId in await queries.LanesWithWorkAsync(cancellationToken))
+                    {
+                        if (pending.ContainsKey(BucketOf(streamId)))
+                        {
+                            await LoadLaneAsync(streamId, cancellationToken);
+                        }
+                    }
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    _logger.LogWarning(ex, "Loading the lanes of {Count} acquired buckets failed; retrying", pending.Count);
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>One lane bucket as this dispatcher holds it (guarded by the gate).</summary>
+    private sealed class Bucket
+    {
+        public bool Owned { get; set; }
+
+        /// <summary>Cancelled when the bucket is lost, or the dispatcher stops.</summary>
+        public CancellationTokenSource? Cancel { get; set; }
+
+        public CancellationToken Token => Cancel?.Token ?? new CancellationToken(true);
+
+        /// <summary>Attempts and expiries started on the bucket's lanes and not yet finished.</summary>
+        public int InFlight { get; set; }
+
+        /// <summary>Completed when <see cref="InFlight"/> reaches 0 while the bucket is being handed over.</summary>
+        public TaskCompletionSource? Drained { get; set; }
+
+    }
+
+    private sealed class Lane(string streamId, int bucket)
     {
         public string StreamId { get; } = streamId;
+
+        public int Bucket { get; } = bucket;
         public LaneState State { get; set; } = LaneState.Empty;
 
         /// <summary>The version of the last event applied (-1: none).</summary>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Ledger.Domain;
 using Ledger.EventStore;
@@ -52,8 +53,9 @@ public static class ApiErrors
             {
                 await WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, ex.Message, null);
             }
-            catch (EventStoreUnavailableException ex) when (!context.Response.HasStarted)
+            catch (Exception ex) when (!context.Response.HasStarted && ex is EventStoreUnavailableException or DbException)
             {
+                // The ledger or the read models (the same database on PostgreSQL) cannot be reached right now.
                 context.RequestServices.GetRequiredService<ILogger<EventStoreUnavailableException>>().LogError(ex, "Storage unavailable");
                 context.Response.Headers.RetryAfter = "1";
                 await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "UNAVAILABLE", "storage is unavailable; retry shortly", null);

@@ -140,19 +140,3 @@ public static class RestApi
             : throw DomainException.Validation("status", string.Create(CultureInfo.InvariantCulture, $"status '{unknown}' is not one of {string.Join(", ", DeliveryStatuses.All)}"));
     }
 }
-
-/// <summary>Which ledger streams a tenant may read: its own, and those of its webhooks (deleted ones included).</summary>
-public static class StreamAccess
-{
-    public static bool Allows(TenantId tenant, string streamId, WebhookRegistry registry)
-    {
-        if (streamId == Streams.Tenant(tenant))
-        {
-            return true;
-        }
-        WebhookId? webhook = streamId.StartsWith(Streams.WebhookPrefix, StringComparison.Ordinal)
-            ? new WebhookId(streamId[Streams.WebhookPrefix.Length..])
-            : Streams.WebhookOfLane(streamId);
-        return webhook is { } id && registry.Find(id.Value)?.TenantId == tenant.Value;
-    }
-}

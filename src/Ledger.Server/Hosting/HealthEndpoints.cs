@@ -1,5 +1,6 @@
 using Ledger.EventStore;
 using Ledger.Projections;
+using Ledger.Projections.Cluster;
 
 namespace Ledger.Server.Hosting;
 
@@ -8,7 +9,7 @@ public static class HealthEndpoints
     /// <summary><c>/healthz</c>: 200 when storage answers, 503 when it does not.</summary>
     public static IEndpointRouteBuilder MapLedgerHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", async (IEventStore store, ProjectionRunner projections, CancellationToken cancellationToken) =>
+        app.MapGet("/healthz", async (IEventStore store, ProjectionRunner projections, IClusterLeases leases, CancellationToken cancellationToken) =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
@@ -21,7 +22,14 @@ public static class HealthEndpoints
             {
                 healthy = false;
             }
-            var body = new { status = healthy ? "ok" : "unavailable", storage = healthy ? "ok" : "unreachable", projectionPosition = projections.Position };
+            var body = new
+            {
+                status = healthy ? "ok" : "unavailable",
+                storage = healthy ? "ok" : "unreachable",
+                projectionPosition = projections.Position,
+                role = leases.IsLeader ? "leader" : "follower",
+                laneBuckets = new { owned = leases.OwnedBuckets, total = leases.LaneBuckets },
+            };
             return Results.Json(body, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         return app;

@@ -3,7 +3,9 @@ using Ledger.Dispatcher.Destinations;
 using Ledger.Dispatcher.Http;
 using Ledger.Dispatcher.Scheduling;
 using Ledger.EventStore;
+using Ledger.GraphQL.Subscriptions;
 using Ledger.Projections;
+using Ledger.Projections.Cluster;
 using Ledger.Server.Auth;
 
 namespace Ledger.Server.Hosting;
@@ -21,8 +23,9 @@ public static class LedgerServices
             sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<ReadModelDatabase>(),
             [new WebhooksProjection(), new EventsProjection(), new DeliveriesProjection()],
-            [sp.GetRequiredService<WebhookRegistry>(), sp.GetRequiredService<ApiKeys>(), sp.GetRequiredService<DeliveryMetrics>()],
-            sp.GetRequiredService<ILogger<ProjectionRunner>>()));
+            [sp.GetRequiredService<WebhookRegistry>(), sp.GetRequiredService<ApiKeys>(), sp.GetRequiredService<DeliveryMetrics>(), .. sp.GetServices<SubscriptionHub>()],
+            sp.GetRequiredService<ILogger<ProjectionRunner>>(),
+            sp.GetRequiredService<IClusterLeases>()));
         return services;
     }
 

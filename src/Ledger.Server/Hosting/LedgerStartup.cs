@@ -20,7 +20,8 @@ public sealed class LedgerStartup(
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await database.EnsureSchemaAsync(cancellationToken);
-        StartPosition = await projections.ReadCheckpointAsync(cancellationToken);
+        // Before the registry loads: the runner tells it of everything after this, whoever writes the read models.
+        StartPosition = await projections.InitializeAsync(cancellationToken);
         await registry.LoadAsync(database, cancellationToken);
         await keys.LoadAsync(cancellationToken);
         await BootstrapKeysAsync(cancellationToken);

@@ -1,6 +1,9 @@
 using Ledger.EventStore;
+using Ledger.EventStore.Postgres;
 using Ledger.EventStore.Sqlite;
 using Ledger.Projections;
+using Ledger.Projections.Cluster;
+using Npgsql;
 
 namespace Ledger.Server.Hosting;
 
@@ -10,19 +13,36 @@ public sealed class StorageOptions
     public const string SqliteProvider = "sqlite";
     public const string PostgresProvider = "postgres";
 
+    /// <summary>The name under <c>ConnectionStrings</c> of the PostgreSQL connection string.</summary>
+    public const string ConnectionStringName = "Ledger";
+
     public string Provider { get; set; } = SqliteProvider;
 
     public SqliteStorageOptions Sqlite { get; set; } = new();
+
+    public PostgresStorageOptions Postgres { get; set; } = new();
 
     public sealed class SqliteStorageOptions
     {
         public string Path { get; set; } = "./data/ledger.db";
     }
+
+    public sealed class PostgresStorageOptions
+    {
+        /// <summary>The ledger's schema; instances on the same schema share the work (leases).</summary>
+        public string Schema { get; set; } = PostgresEventStore.DefaultSchema;
+
+        /// <summary>The read models' schema (default: the ledger's schema + <c>_read</c>).</summary>
+        public string? ReadModelSchema { get; set; }
+    }
 }
 
 public static class LedgerStorage
 {
-    /// <summary>The event store and the read-model database of the configured provider.</summary>
+    /// <summary>
+    /// The event store, the read-model database and the cluster leases of the configured provider. A setting that
+    /// is missing or malformed stops the server here, with a message that names it.
+    /// </summary>
     public static IServiceCollection AddLedgerStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection("Ledger:Storage").Get<StorageOptions>() ?? new StorageOptions();
@@ -32,10 +52,14 @@ public static class LedgerStorage
                 var path = Path.GetFullPath(options.Sqlite.Path);
                 services.AddSingleton<IEventStore>(sp => SqliteEventStore.Open(path, sp.GetRequiredService<ILogger<SqliteEventStore>>()));
                 services.AddSingleton<ReadModelDatabase>(new SqliteReadModelDatabase(ReadModelPath(path)));
+                services.AddSingleton<IClusterLeases>(SingleInstanceLeases.Instance);
+                break;
+            case StorageOptions.PostgresProvider:
+                AddPostgres(services, configuration, options.Postgres);
                 break;
             default:
                 throw new InvalidOperationException(
-                    $"Ledger:Storage:Provider '{options.Provider}' is not supported; use {StorageOptions.SqliteProvider}'");
+                    $"Ledger:Storage:Provider '{options.Provider}' is not supported; use '{StorageOptions.SqliteProvider}' or '{StorageOptions.PostgresProvider}'");
         }
         return services;
     }
@@ -43,4 +67,42 @@ public static class LedgerStorage
     /// <summary>The read models sit beside the ledger file: ledger.db → ledger.read.db.</summary>
     public static string ReadModelPath(string ledgerPath) =>
         Path.Combine(Path.GetDirectoryName(ledgerPath) ?? ".", Path.GetFileNameWithoutExtension(ledgerPath) + ".read.db");
+
+    private static void AddPostgres(IServiceCollection services, IConfiguration configuration, StorageOptions.PostgresStorageOptions options)
+    {
+        var connectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                "Ledger:Storage:Provider is 'postgres' but ConnectionStrings:Ledger is not set; set it, e.g. "
+                + "ConnectionStrings__Ledger='Host=db;Port=5432;Database=ledger;Username=ledger;Password=…'");
+        }
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:Ledger is not a valid PostgreSQL connection string: {ex.Message}", ex);
+        }
+        var schema = options.Schema;
+        var readSchema = string.IsNullOrWhiteSpace(options.ReadModelSchema) ? schema + PostgresReadModelDatabase.SchemaSuffix : options.ReadModelSchema;
+        if (!PostgresReadModelDatabase.IsValidSchemaName(schema) || !PostgresReadModelDatabase.IsValidSchemaName(readSchema) || schema == readSchema)
+        {
+            throw new InvalidOperationException(
+                $"Ledger:Storage:Postgres:Schema '{schema}' and ReadModelSchema '{readSchema}' must be two different names of 1 to 48 "
+                + "characters of a-z 0-9 _, starting with a letter or _, not pg_…");
+        }
+        var cluster = configuration.GetSection("Ledger:Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
+        cluster.Validate();
+
+        // Opened (and migrated) when the host first needs it, before the server answers: a database that cannot be
+        // reached stops the start with the reason.
+        services.AddSingleton<IEventStore>(sp =>
+            PostgresEventStore.CreateAsync(connectionString, schema, sp.GetRequiredService<ILogger<PostgresEventStore>>()).GetAwaiter().GetResult());
+        services.AddSingleton<ReadModelDatabase>(sp =>
+            new PostgresReadModelDatabase(connectionString, readSchema, sp.GetRequiredService<ILogger<PostgresReadModelDatabase>>()));
+        services.AddSingleton<IClusterLeases>(sp =>
+            new PostgresClusterLeases(connectionString, schema, cluster, sp.GetRequiredService<ILogger<PostgresClusterLeases>>(), sp.GetService<TimeProvider>()));
+    }
 }
