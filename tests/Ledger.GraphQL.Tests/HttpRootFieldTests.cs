@@ -48,7 +48,7 @@ public sealed class HttpRootFieldTests(SharedServer shared)
             .GetProperty("rotateWebhookSecret");
         Assert.NotEqual(created.Str("secret"), rotated.Str("secret"));
 
-        await using var failures = await WsClient.ConnectAndInitAsync(shared.Server.WebSocketAddress, GraphQLServer.ApiKey);
+        await using var failures = await WsClient.ConnectAndInitAsync(shared.Server.WebSocketAddress(), GraphQLServer.ApiKey);
         await failures.SubscribeAsync("failed", "subscription($id: ID) { deliveryUpdated(webhookId: $id, status: [FAILED]) { id attempts status lastFailureCode } }", new { id = webhookId });
 
         var eventId = "evt_tour_" + Guid.NewGuid().ToString("N");

@@ -14,7 +14,7 @@ public sealed class NodeClientTests(SharedServer shared)
             .GetProperty("createWebhook").GetProperty("webhook").Str("id");
         using var subscriber = NodeSubscriber.Start(new
         {
-            url = shared.Server.WebSocketAddress.ToString(),
+            url = shared.Server.WebSocketAddress().ToString(),
             connectionParams = new { authorization = "Bearer " + GraphQLServer.ApiKey },
             query = "subscription($id: ID) { deliveryUpdated(webhookId: $id) { id status event { id type } webhook { id } } }",
             variables = new { id = webhookId },
@@ -38,7 +38,7 @@ public sealed class NodeClientTests(SharedServer shared)
     {
         using var subscriber = NodeSubscriber.Start(new
         {
-            url = shared.Server.WebSocketAddress.ToString(),
+            url = shared.Server.WebSocketAddress().ToString(),
             connectionParams = new { apiKey = "wrong_key_0123456789" },
             query = "subscription { ledgerAppended { type } }",
             count = 1,

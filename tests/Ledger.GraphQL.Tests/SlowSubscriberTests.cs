@@ -11,11 +11,11 @@ public sealed class SlowSubscriberTests
         await using var server = await GraphQLServer.StartAsync(new Dictionary<string, string> { ["Ledger__GraphQL__SubscriberBuffer"] = Buffer.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         const string subscription = "subscription { ledgerAppended(streamPrefix: \"tenant-\") { data } }";
         // A small receive window, so the server's writes block soon after this client stops reading.
-        await using var sleeper = await WsClient.ConnectAsync(server.WebSocketAddress, receiveBuffer: 4096);
+        await using var sleeper = await WsClient.ConnectAsync(server.WebSocketAddress(), receiveBuffer: 4096);
         await sleeper.SendAsync(new { type = "connection_init", payload = new { apiKey = GraphQLServer.SlowTenantKey } });
         Assert.Equal("connection_ack", (await sleeper.ReceiveAsync()).Str("type"));
         await sleeper.SubscribeAsync("slow", subscription);
-        await using var reader = await WsClient.ConnectAndInitAsync(server.WebSocketAddress, GraphQLServer.SlowTenantKey);
+        await using var reader = await WsClient.ConnectAndInitAsync(server.WebSocketAddress(), GraphQLServer.SlowTenantKey);
         await reader.SubscribeAsync("fast", subscription);
 
         // Each update carries 64 KiB, so the sleeper's socket fills after a few of them.

@@ -19,7 +19,7 @@ public sealed class SubscriptionLoadTests(SharedServer shared)
             // Connected a few dozen at a time: all at once, some would wait past the connection_init timeout on two cores.
             foreach (var wave in Enumerable.Range(0, Connections).Chunk(25))
             {
-                clients.AddRange(await Task.WhenAll(wave.Select(_ => WsClient.ConnectAndInitAsync(shared.Server.WebSocketAddress, GraphQLServer.LoadTenantKey))));
+                clients.AddRange(await Task.WhenAll(wave.Select(_ => WsClient.ConnectAndInitAsync(shared.Server.WebSocketAddress(), GraphQLServer.LoadTenantKey))));
             }
             await Task.WhenAll(clients.Select(async client =>
             {

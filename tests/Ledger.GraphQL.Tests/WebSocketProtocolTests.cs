@@ -4,7 +4,7 @@ namespace Ledger.GraphQL.Tests;
 [Collection(SharedServerCollection.Name)]
 public sealed class WebSocketProtocolTests(SharedServer shared)
 {
-    private Uri Url => shared.Server.WebSocketAddress;
+    private Uri Url => shared.Server.WebSocketAddress();
 
     [Fact]
     public async Task No_connection_init_within_the_timeout_closes_with_4408()
