@@ -99,6 +99,9 @@ public abstract class DeliveryTests<TStorage>(ServerFixture<TStorage> fixture) :
     [Fact]
     public async Task A_receiver_that_does_not_answer_in_time_is_a_timeout()
     {
+        // Its own server with a 1 s attempt timeout; the shared one keeps the default 10 s.
+        await using var server = await LedgerServer.StartAsync(TStorage.Kind, new Dictionary<string, string> { ["Ledger__Delivery__TimeoutSeconds"] = "1" });
+        var client = server.Client();
         await using var receiver = await Receiver.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         receiver.Handler = async _ =>
@@ -106,11 +109,11 @@ public abstract class DeliveryTests<TStorage>(ServerFixture<TStorage> fixture) :
             await release.Task;
             return Results.Ok();
         };
-        await _client.CreateWebhookAsync(new { url = receiver.Url(), events = new[] { _type }, retrySchedule = Array.Empty<int>() });
+        await client.CreateWebhookAsync(new { url = receiver.Url(), events = new[] { _type }, retrySchedule = Array.Empty<int>() });
         try
         {
-            var published = await _client.PublishAsync(new { type = _type, data = new { id = "t1" } });
-            var delivery = await _client.WaitForStatusAsync(published.FirstDeliveryId(), "failed");
+            var published = await client.PublishAsync(new { type = _type, data = new { id = "t1" } });
+            var delivery = await client.WaitForStatusAsync(published.FirstDeliveryId(), "failed");
 
             Assert.Equal("TIMEOUT", delivery.GetProperty("lastFailureCode").GetString());
             Assert.Equal(JsonValueKind.Null, delivery.GetProperty("lastStatusCode").ValueKind);

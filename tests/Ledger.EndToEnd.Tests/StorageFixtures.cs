@@ -6,8 +6,7 @@ public sealed class ServerFixture<TStorage> : IAsyncLifetime
 {
     public LedgerServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() =>
-        Server = await LedgerServer.StartAsync(TStorage.Kind, new Dictionary<string, string> { ["Ledger__Delivery__TimeoutSeconds"] = "2" });
+    public async Task InitializeAsync() => Server = await LedgerServer.StartAsync(TStorage.Kind);
 
     public async Task DisposeAsync()
     {
