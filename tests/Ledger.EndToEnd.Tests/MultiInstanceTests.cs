@@ -10,43 +10,27 @@ public class MultiInstanceTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private static string KeyOf(ReceivedRequest request) =>
-        JsonDocument.Parse(request.Body).RootElement.GetProperty("data").GetProperty("key").GetString()!;
+    private static string KeyOf(ReceivedRequest request) => FlakyKeyedReceiver.KeyOf(request);
 
-    private static string EventIdOf(ReceivedRequest request) => JsonDocument.Parse(request.Body).RootElement.GetProperty("id").GetString()!;
+    private static string EventIdOf(ReceivedRequest request) => FlakyKeyedReceiver.EventIdOf(request);
 
     [Fact]
     public async Task Two_instances_keep_fifo_per_key_deliver_everything_and_the_survivor_of_a_kill_9_finishes_every_key()
     {
         await using var receiver = await Receiver.StartAsync();
-        var random = new Random(7);
-        var inFlight = new ConcurrentDictionary<string, int>();
-        var overlaps = new ConcurrentQueue<string>();
         var firstReceipts = new ConcurrentDictionary<string, byte>();
         var killAfter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        receiver.Handler = async request =>
+        var flaky = new FlakyKeyedReceiver(7)
         {
-            var key = KeyOf(request);
-            if (inFlight.AddOrUpdate(key, 1, (_, n) => n + 1) > 1)
+            OnRequest = request =>
             {
-                overlaps.Enqueue($"{key}: {EventIdOf(request)} arrived while another request of the key was in flight");
-            }
-            if (firstReceipts.TryAdd(EventIdOf(request), 0) && firstReceipts.Count >= 40)
-            {
-                killAfter.TrySetResult();
-            }
-            int latency;
-            bool fail;
-            lock (random)
-            {
-                latency = random.Next(0, 20);
-                fail = random.NextDouble() < 0.3;
-            }
-            // The receiver's own latency, not a wait for the system under test.
-            await Task.Delay(latency);
-            inFlight.AddOrUpdate(key, 0, (_, n) => n - 1);
-            return fail ? Results.StatusCode(500) : Results.Ok();
+                if (firstReceipts.TryAdd(EventIdOf(request), 0) && firstReceipts.Count >= 40)
+                {
+                    killAfter.TrySetResult();
+                }
+            },
         };
+        receiver.Handler = flaky.HandleAsync;
         var settings = new Dictionary<string, string> { ["Ledger__Delivery__TimeoutSeconds"] = "5" };
         await using var first = await LedgerServer.StartAsync(StorageKind.Postgres, settings);
         await using var second = await first.StartPeerAsync();
@@ -81,7 +65,7 @@ public class MultiInstanceTests
 
         var requests = await receiver.WaitForAsync(r => r.Select(EventIdOf).Distinct().Count() == all.Count, TimeSpan.FromSeconds(180));
 
-        Assert.Empty(overlaps);
+        Assert.Empty(flaky.Overlaps);
         foreach (var key in keys)
         {
             Assert.Equal(published[key], requests.Where(r => KeyOf(r) == key).Select(EventIdOf).Distinct().ToList());

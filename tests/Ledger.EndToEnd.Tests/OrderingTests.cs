@@ -9,35 +9,14 @@ public abstract class OrderingTests<TStorage>(ServerFixture<TStorage> fixture) :
 {
     private readonly HttpClient _client = fixture.Server.Client();
 
-    private static string EventIdOf(ReceivedRequest request) => JsonDocument.Parse(request.Body).RootElement.GetProperty("id").GetString()!;
+    private static string EventIdOf(ReceivedRequest request) => FlakyKeyedReceiver.EventIdOf(request);
 
     [Fact]
     public async Task Fifo_holds_per_key_under_a_receiver_that_fails_at_random_with_random_latency()
     {
         await using var receiver = await Receiver.StartAsync();
-        var random = new Random(42);
-        var inFlight = new ConcurrentDictionary<string, int>();
-        var overlaps = 0;
-        receiver.Handler = async request =>
-        {
-            using var body = JsonDocument.Parse(request.Body);
-            var key = body.RootElement.GetProperty("data").GetProperty("key").GetString()!;
-            if (inFlight.AddOrUpdate(key, 1, (_, n) => n + 1) > 1)
-            {
-                Interlocked.Increment(ref overlaps);
-            }
-            int latency;
-            bool fail;
-            lock (random)
-            {
-                latency = random.Next(0, 20);
-                fail = random.NextDouble() < 0.3;
-            }
-            // The receiver's own latency, not a wait for the system under test.
-            await Task.Delay(latency);
-            inFlight.AddOrUpdate(key, 0, (_, n) => n - 1);
-            return fail ? Results.StatusCode(500) : Results.Ok();
-        };
+        var flaky = new FlakyKeyedReceiver(42);
+        receiver.Handler = flaky.HandleAsync;
         await _client.CreateWebhookAsync(new { url = receiver.Url(), events = new[] { "order.*" }, retrySchedule = Enumerable.Repeat(0, 30).ToArray() });
 
         var keys = new[] { "k1", "k2", "k3" };
@@ -55,7 +34,7 @@ public abstract class OrderingTests<TStorage>(ServerFixture<TStorage> fixture) :
 
         var requests = await receiver.WaitForAsync(r => r.Select(EventIdOf).Distinct().Count() == 60, TimeSpan.FromSeconds(120));
 
-        Assert.Equal(0, overlaps);
+        Assert.Empty(flaky.Overlaps);
         foreach (var key in keys)
         {
             var firstReceipts = requests
