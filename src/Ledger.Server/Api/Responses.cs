@@ -77,10 +77,7 @@ public static class Responses
         ["deliveries"] = deliveries.Select(d => new Dictionary<string, object?> { ["id"] = d.DeliveryId, ["webhookId"] = d.WebhookId }).ToList(),
     };
 
-    /// <summary>
-    /// One ledger event as the stream API shows it. Signing secrets are facts of the ledger but are shown only by
-    /// create and rotate (CONTRACT §3), so their values are masked here; the hash is the stored one.
-    /// </summary>
+    /// <summary>One ledger event as the stream API shows it: secrets masked (<see cref="SecretMasking"/>), the hash the stored one.</summary>
     public static Dictionary<string, object?> LedgerEvent(StoredEvent e)
     {
         using var document = JsonDocument.Parse(e.Data);
@@ -91,22 +88,8 @@ public static class Responses
             ["position"] = e.Position.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["type"] = e.Type,
             ["occurredAt"] = e.OccurredAt,
-            ["data"] = MaskSecrets(document.RootElement),
+            ["data"] = SecretMasking.Masked(document.RootElement),
             ["hash"] = e.Hash,
         };
-    }
-
-    public static JsonElement MaskSecrets(JsonElement data)
-    {
-        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("secret", out _))
-        {
-            return data.Clone();
-        }
-        var masked = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var property in data.EnumerateObject())
-        {
-            masked[property.Name] = property.Name == "secret" ? JsonSerializer.SerializeToElement("••••••") : property.Value.Clone();
-        }
-        return JsonSerializer.SerializeToElement(masked);
     }
 }
