@@ -8,17 +8,29 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The registries answer slowly at times; an install that timed out is tried again rather than failing the run.
+retry() {
+  local n
+  for n in 1 2 3; do
+    "$@" && return 0
+    echo "attempt $n of: $* failed; retrying" >&2
+    sleep $((n * 10))
+  done
+  "$@"
+}
+npm_ci() { retry npm ci --prefix "$1" --no-audit --no-fund --loglevel=error --fetch-retries=5 --fetch-timeout=120000; }
+
 step "Node packages (tests/node)"
 if ! command -v node >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
-  npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+  npm_ci tests/node
 fi
 
 step "GraphiQL page (web/graphiql, embedded into the server at build time)"
 if [ ! -d web/graphiql/node_modules ] || [ web/graphiql/package-lock.json -nt web/graphiql/node_modules/.package-lock.json ]; then
-  npm ci --prefix web/graphiql --no-audit --no-fund --loglevel=error
+  npm_ci web/graphiql
 fi
 npm run build --prefix web/graphiql --silent
 
@@ -30,7 +42,7 @@ if [ -f scripts/postgres.sh ]; then
 fi
 
 step "Restore and build"
-dotnet restore Ledger.sln --verbosity quiet
+retry dotnet restore Ledger.sln --verbosity quiet
 dotnet build Ledger.sln --no-restore --configuration Release --verbosity quiet -nologo
 
 step "Formatting (dotnet format --verify-no-changes)"
