@@ -114,6 +114,24 @@ public sealed partial class Bench
     /// <summary>Runs <c>Ledger.Server.dll rebuild-projections</c> on the file and reads its closing line.</summary>
     private async Task<RebuildRun> RunRebuildVerbAsync(string path)
     {
+        var run = await RunServerVerbAsync(path, "rebuild-projections");
+        var match = Regex.Match(run.Output, @"Rebuilt from ([\d,]+) events in ([\d.]+) s \(([\d,]+) events/s\)");
+        if (run.ExitCode != 0 || !match.Success)
+        {
+            throw new InvalidOperationException($"rebuild-projections exited {run.ExitCode}: {run.Output}\n{run.Errors}");
+        }
+        var events = (long)Number(match.Groups[1]);
+        var seconds = Number(match.Groups[2]);
+        return new RebuildRun(events, seconds, events / Math.Max(seconds, 1e-6), run.WallSeconds, run.PeakRssMiB);
+    }
+
+    private static double Number(Group g) => double.Parse(g.Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+
+    private sealed record VerbRun(int ExitCode, string Output, string Errors, double WallSeconds, double PeakRssMiB);
+
+    /// <summary>Runs a verb of <c>Ledger.Server.dll</c> on the SQLite ledger at <paramref name="path"/>, sampling its peak memory, within a time cap.</summary>
+    private async Task<VerbRun> RunServerVerbAsync(string path, params string[] verb)
+    {
         var dll = LedgerProcess.ServerDll(options.RepositoryRoot);
         var info = new ProcessStartInfo("dotnet")
         {
@@ -123,7 +141,10 @@ public sealed partial class Bench
             UseShellExecute = false,
         };
         info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("rebuild-projections");
+        foreach (var arg in verb)
+        {
+            info.ArgumentList.Add(arg);
+        }
         info.ArgumentList.Add($"--Ledger:Storage:Sqlite:Path={path}");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var clock = Stopwatch.StartNew();
@@ -147,21 +168,13 @@ public sealed partial class Bench
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException("rebuild-projections did not finish within its time cap");
+                throw new TimeoutException($"{verb[0]} did not finish within its time cap");
             }
         }
         await process.WaitForExitAsync();
         var text = await output;
         Console.Write(text);
-        var match = Regex.Match(text, @"Rebuilt from ([\d,]+) events in ([\d.]+) s \(([\d,]+) events/s\)");
-        if (process.ExitCode != 0 || !match.Success)
-        {
-            throw new InvalidOperationException($"rebuild-projections exited {process.ExitCode}: {text}\n{await error}");
-        }
-        static double Number(Group g) => double.Parse(g.Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
-        var events = (long)Number(match.Groups[1]);
-        var seconds = Number(match.Groups[2]);
-        return new RebuildRun(events, seconds, events / Math.Max(seconds, 1e-6), clock.Elapsed.TotalSeconds, peak);
+        return new VerbRun(process.ExitCode, text, await error, clock.Elapsed.TotalSeconds, peak);
     }
 
     private static async Task SetCheckpointAsync(string readModelPath, string name, long position)

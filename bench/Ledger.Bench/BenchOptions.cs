@@ -5,7 +5,7 @@ namespace Ledger.Bench;
 /// <summary>The command line, and the scenario sizes of a full and of a quick (smoke) run.</summary>
 public sealed record BenchOptions
 {
-    public static readonly string[] AllScenarios = ["a", "b", "c", "d", "e", "f", "g"];
+    public static readonly string[] AllScenarios = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
 
     public bool Quick { get; init; }
 
@@ -57,6 +57,11 @@ public sealed record BenchOptions
     /// <summary><c>--deliveries N</c>: the size of the generated ledger of (f) and (g), e.g. to profile a rebuild.</summary>
     public int? DeliveriesOverride { get; init; }
 
+    /// <summary>Deliveries of the ledger generated for (i), about three ledger events each; <c>--export-deliveries N</c>.</summary>
+    public int ExportDeliveries => ExportDeliveriesOverride ?? (Quick ? 10_000 : 330_000);
+
+    public int? ExportDeliveriesOverride { get; init; }
+
     public int Queries => Quick ? 100 : 2_000;
 
     /// <summary>The most any one measured run may take; past it the run is cut and its rate taken over what was done.</summary>
@@ -69,7 +74,7 @@ public sealed record BenchOptions
         var quick = false;
         string? output = null, chart = null, repository = null;
         HashSet<string>? only = null;
-        int? concurrency = null, workers = null, deliveries = null;
+        int? concurrency = null, workers = null, deliveries = null, exportDeliveries = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -100,6 +105,9 @@ public sealed record BenchOptions
                 case "--deliveries":
                     deliveries = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
+                case "--export-deliveries":
+                    exportDeliveries = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
                 case "--hangfire-workers":
                     workers = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
@@ -119,12 +127,13 @@ public sealed record BenchOptions
             Concurrency = concurrency ?? defaults.Concurrency,
             HangfireWorkers = workers ?? defaults.HangfireWorkers,
             DeliveriesOverride = deliveries,
+            ExportDeliveriesOverride = exportDeliveries,
         };
     }
 
     public const string Usage = """
         usage: ./bench/run.sh [--quick] [--out results.json] [--chart bench/results.png] [--only a,b,...]
-                              [--concurrency 512] [--hangfire-workers 32] [--deliveries 330000]
+                              [--concurrency 512] [--hangfire-workers 32] [--deliveries 330000] [--export-deliveries 330000]
         """;
 
     private static string FindRepositoryRoot()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -15,6 +16,9 @@ namespace Ledger.Bench;
 public sealed partial class LedgerProcess : IAsyncDisposable
 {
     public const string ApiKey = "bench_key_0123456789abcdef";
+
+    /// <summary>PostgreSQL needs a master key; one per bench run, as every run has databases of its own.</summary>
+    private static readonly string BenchMasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -35,6 +39,9 @@ public sealed partial class LedgerProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public string DataDirectory { get; }
+
+    /// <summary>Whether this server keeps its ledger in PostgreSQL (whose CPU then counts towards its cost).</summary>
+    public bool OnPostgres { get; private init; }
 
     public int Pid => _process.Id;
 
@@ -86,6 +93,7 @@ public sealed partial class LedgerProcess : IAsyncDisposable
         {
             info.Environment["Ledger__Storage__Provider"] = "postgres";
             info.Environment["ConnectionStrings__Ledger"] = postgres;
+            info.Environment["Ledger__Secrets__MasterKey"] = BenchMasterKey;
         }
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -137,7 +145,7 @@ public sealed partial class LedgerProcess : IAsyncDisposable
             process.Dispose();
             throw;
         }
-        var server = new LedgerProcess(process, address, directory, owns);
+        var server = new LedgerProcess(process, address, directory, owns) { OnPostgres = postgres is not null };
         lock (output)
         {
             server._output.Append(output);

@@ -1,5 +1,6 @@
 using Ledger.Domain;
 using Ledger.EventStore;
+using Ledger.EventStore.Checkpoints;
 using Ledger.Projections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,14 +11,16 @@ namespace Ledger.Application;
 /// From <see cref="EventPublished"/> to <see cref="DeliveryEnqueued"/> on each planned webhook's per-key lane.
 /// Checkpointed and idempotent: each enqueue carries the delivery id as its idempotency key, and all lanes of one
 /// event are appended in one atomic batch, so a batch found already written after a crash is simply passed over.
+/// That is also why its checkpoint is stored at most every ~100 ms (<see cref="CheckpointCommitter"/>), not per batch.
 /// </summary>
 public sealed class FanOutReactor(
     IEventStore store,
-    ReadModelDatabase database,
+    ICheckpointStore checkpoints,
     WebhookRegistry registry,
     ProjectionRunner projections,
     TimeProvider time,
-    ILogger<FanOutReactor>? logger = null)
+    ILogger<FanOutReactor>? logger = null,
+    OperationalEvents? operational = null)
 {
     public const string CheckpointName = "fan-out";
 
@@ -35,24 +38,26 @@ public sealed class FanOutReactor(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         long position = -1;
+        var committer = new CheckpointCommitter(checkpoints, CheckpointName, time);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 if (position < 0)
                 {
-                    position = await ReadCheckpointAsync(cancellationToken);
+                    position = await checkpoints.LoadAsync(CheckpointName, cancellationToken);
                     _position.Advance(position);
                 }
                 var batch = await store.ReadAllAsync(position, 500, cancellationToken);
                 if (batch.Count == 0)
                 {
+                    await committer.FlushAsync(cancellationToken);
                     await store.WaitForEventsAsync(position, cancellationToken);
                     continue;
                 }
                 await ReactAsync(batch, cancellationToken);
                 position = batch[^1].Position;
-                await SaveCheckpointAsync(position, cancellationToken);
+                await committer.CommitAsync(position, cancellationToken);
                 _position.Advance(position);
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -77,6 +82,10 @@ public sealed class FanOutReactor(
 
     private async Task ReactAsync(IReadOnlyList<StoredEvent> batch, CancellationToken cancellationToken)
     {
+        if (operational is not null)
+        {
+            await operational.PublishAsync(batch, cancellationToken);
+        }
         var perEvent = new List<IReadOnlyList<StreamAppend>>();
         foreach (var stored in batch)
         {
@@ -153,26 +162,5 @@ public sealed class FanOutReactor(
             events.AddRange(append.Events);
         }
         return [.. order.Select(s => new StreamAppend(s, ExpectedVersion.Any, byStream[s]))];
-    }
-
-    private async Task<long> ReadCheckpointAsync(CancellationToken cancellationToken)
-    {
-        await database.EnsureSchemaAsync(cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var sql = new SqlSession(connection, null);
-        var rows = await sql.QueryAsync("SELECT position FROM checkpoints WHERE name = @name", r => r.Long(0), cancellationToken, ("@name", CheckpointName));
-        return rows.Count == 0 ? 0 : rows[0];
-    }
-
-    private async Task SaveCheckpointAsync(long position, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var sql = new SqlSession(connection, null);
-        await sql.ExecuteAsync(
-            """
-            INSERT INTO checkpoints (name, position) VALUES (@name, @position)
-            ON CONFLICT (name) DO UPDATE SET position = excluded.position WHERE checkpoints.position < excluded.position
-            """,
-            cancellationToken, ("@name", CheckpointName), ("@position", position));
     }
 }

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Ledger.Domain;
 using Ledger.Domain.Wire;
 using Ledger.EventStore;
+using Ledger.EventStore.Tracing;
+using Ledger.Keys;
 using Ledger.Projections;
 
 namespace Ledger.Application;
@@ -19,6 +21,7 @@ public sealed class LedgerService(
     ProjectionRunner projections,
     IDestinationPolicy destinations,
     LedgerLimits limits,
+    WebhookSecrets secrets,
     TimeProvider time)
 {
     private static readonly TimeSpan ReadYourWritesWait = TimeSpan.FromSeconds(10);
@@ -39,9 +42,9 @@ public sealed class LedgerService(
         {
             throw DomainException.Validation("id", "id must be 1 to 128 characters of letters, digits, _ - . and :");
         }
-        if (request.ApiVersion is { Length: 0 or > 64 })
+        if (request.ApiVersion is not null && !ApiVersion.IsValid(request.ApiVersion))
         {
-            throw DomainException.Validation("apiVersion", "apiVersion must be 1 to 64 characters");
+            throw DomainException.Validation("apiVersion", "apiVersion must be 1 to 64 visible ASCII characters: no spaces, line breaks or other control characters");
         }
         if (request.Metadata is not null)
         {
@@ -72,26 +75,28 @@ public sealed class LedgerService(
         TenantId tenant, string? id, string type, JsonElement data, string? apiVersion, IReadOnlyDictionary<string, string>? metadata,
         string? orderingKey, IEnumerable<WebhookState> webhooks, CancellationToken cancellationToken)
     {
+        using var activity = PublishTrace.Start(tenant, type);
         var stream = Streams.Tenant(tenant);
         if (id is not null && await FindPublishedAsync(stream, id, cancellationToken) is { } existing)
         {
+            PublishTrace.Published(activity, existing);
             return existing;
         }
         var now = time.GetUtcNow();
         var eventId = id ?? _ids.NewEventId().Value;
         var deliveries = webhooks.Select(w => new PlannedDelivery(_ids.NewDeliveryId().Value, w.WebhookId)).ToList();
-        var published = new EventPublished(eventId, type, data, apiVersion, metadata, orderingKey, now, deliveries);
+        var published = new EventPublished(eventId, type, data, apiVersion, metadata, orderingKey, now, deliveries, LedgerTracing.TraceParentOf(activity ?? System.Diagnostics.Activity.Current));
         try
         {
             var result = await store.AppendAsync(stream, ExpectedVersion.Any, EventSerializer.ToNew(published, now, eventId), cancellationToken);
-            return new PublishResult(eventId, deliveries, Created: true, result.LastPosition);
+            return PublishTrace.Published(activity, new PublishResult(eventId, deliveries, Created: true, result.LastPosition));
         }
         catch (DuplicateEventException)
         {
             // A concurrent publish of the same id won; answer as for any repeat.
         }
-        return await FindPublishedAsync(stream, eventId, cancellationToken)
-            ?? throw new InvalidOperationException($"event {eventId} was reported as a duplicate but is not in the ledger");
+        return PublishTrace.Published(activity, await FindPublishedAsync(stream, eventId, cancellationToken)
+            ?? throw new InvalidOperationException($"event {eventId} was reported as a duplicate but is not in the ledger"));
     }
 
     private async Task<PublishResult?> FindPublishedAsync(string stream, string eventId, CancellationToken cancellationToken)
@@ -102,7 +107,7 @@ public sealed class LedgerService(
             : null;
     }
 
-    public async Task<WebhookCreated> CreateWebhookAsync(TenantId tenant, WebhookSettings settings, CancellationToken cancellationToken)
+    public async Task<WebhookCreated> CreateWebhookAsync(TenantId tenant, WebhookSettings settings, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         var gate = _tenantLocks.GetOrAdd(tenant.Value, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
@@ -111,16 +116,13 @@ public sealed class LedgerService(
             await CatchUpWithOtherInstancesAsync(cancellationToken);
             var id = _ids.NewWebhookId();
             var registered = WebhookDecider.Register(id, settings, NewSecret(), time.GetUtcNow());
-            if (!WireProfiles.TryGet(registered.Profile, out _))
-            {
-                throw DomainException.Validation("profile", $"profile {registered.Profile} is not available in this version of Ledger yet");
-            }
             await EnsureDestinationAsync(registered.Url, cancellationToken);
             if (registry.OfTenant(tenant).Count >= limits.WebhooksPerTenant)
             {
                 throw new DomainException(ErrorCodes.LimitExceeded, $"a tenant may have at most {limits.WebhooksPerTenant} webhooks; delete one or raise Ledger__Limits__WebhooksPerTenant");
             }
-            await AppendConfigurationAsync(tenant, registered, cancellationToken);
+            var sealedSecret = await secrets.SealAsync(tenant, registered.WebhookId, registered.Secret, cancellationToken);
+            await AppendConfigurationAsync(tenant, registered with { Secret = sealedSecret, Actor = actor?.Id, Ip = actor?.Ip }, cancellationToken);
             var view = await queries.GetWebhookAsync(tenant, id.Value, cancellationToken) ?? throw new InvalidOperationException("the new webhook is missing from the read model");
             return new WebhookCreated(view, registered.Secret);
         }
@@ -130,7 +132,7 @@ public sealed class LedgerService(
         }
     }
 
-    public async Task<WebhookView> UpdateWebhookAsync(TenantId tenant, string webhookId, WebhookSettings patch, CancellationToken cancellationToken)
+    public async Task<WebhookView> UpdateWebhookAsync(TenantId tenant, string webhookId, WebhookSettings patch, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         await CatchUpWithOtherInstancesAsync(cancellationToken);
         var state = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
@@ -139,38 +141,78 @@ public sealed class LedgerService(
         {
             await EnsureDestinationAsync(updated.Url, cancellationToken);
         }
-        await AppendConfigurationAsync(tenant, updated, cancellationToken);
+        await AppendConfigurationAsync(tenant, updated with { Actor = actor?.Id, Ip = actor?.Ip }, cancellationToken);
         return await queries.GetWebhookAsync(tenant, webhookId, cancellationToken) ?? throw DomainException.NotFound("webhook");
     }
 
-    public async Task DeleteWebhookAsync(TenantId tenant, string webhookId, CancellationToken cancellationToken)
+    public async Task DeleteWebhookAsync(TenantId tenant, string webhookId, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         await CatchUpWithOtherInstancesAsync(cancellationToken);
         var state = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
-        await AppendConfigurationAsync(tenant, WebhookDecider.Delete(state, time.GetUtcNow()), cancellationToken);
+        await AppendConfigurationAsync(tenant, WebhookDecider.Delete(state, time.GetUtcNow()) with { Actor = actor?.Id, Ip = actor?.Ip }, cancellationToken);
     }
 
-    public async Task<WebhookCreated> RotateSecretAsync(TenantId tenant, string webhookId, int? overlapHours, CancellationToken cancellationToken)
+    public async Task<WebhookCreated> RotateSecretAsync(TenantId tenant, string webhookId, int? overlapHours, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         await CatchUpWithOtherInstancesAsync(cancellationToken);
         var state = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
         var rotated = WebhookDecider.RotateSecret(state, NewSecret(), overlapHours ?? 168, time.GetUtcNow());
-        await AppendConfigurationAsync(tenant, rotated, cancellationToken);
+        var sealedSecret = await secrets.SealAsync(tenant, rotated.WebhookId, rotated.Secret, cancellationToken);
+        await AppendConfigurationAsync(tenant, rotated with { Secret = sealedSecret, Actor = actor?.Id, Ip = actor?.Ip }, cancellationToken);
         var view = await queries.GetWebhookAsync(tenant, webhookId, cancellationToken) ?? throw DomainException.NotFound("webhook");
         return new WebhookCreated(view, rotated.Secret);
     }
 
+    /// <summary>
+    /// Closes the webhook's circuit breaker at once (docs/delivery-semantics.md): an expected-version append on <c>webhook-{id}</c>, so
+    /// it never crosses a transition another instance made meanwhile. A closed breaker stays as it is.
+    /// </summary>
+    public async Task<WebhookView> ResetCircuitBreakerAsync(TenantId tenant, string webhookId, CancellationToken cancellationToken, CommandActor? actor = null)
+    {
+        await CatchUpWithOtherInstancesAsync(cancellationToken);
+        _ = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
+        var stream = Streams.Webhook(new WebhookId(webhookId));
+        for (var attempt = 0; ; attempt++)
+        {
+            var history = await store.ReadStreamAsync(stream, 0, int.MaxValue, cancellationToken);
+            var breaker = CircuitBreaker.Fold(history.Select(EventSerializer.Deserialize).OfType<ILedgerEvent>());
+            var now = time.GetUtcNow();
+            var decided = CircuitBreaker.Reset(breaker, webhookId, now).Select(e => e is CircuitClosed closed ? closed with { Actor = actor?.Id, Ip = actor?.Ip } : e).ToList();
+            if (decided.Count == 0)
+            {
+                break;
+            }
+            var version = history.Count == 0 ? ExpectedVersion.NoStream : ExpectedVersion.At(history[^1].Version);
+            try
+            {
+                var result = await store.AppendAsync([new StreamAppend(stream, version, [.. decided.Select(e => EventSerializer.ToNew(e, now))])], cancellationToken);
+                await projections.WaitForPositionAsync(result.LastPosition, cancellationToken).WaitAsync(ReadYourWritesWait, cancellationToken);
+                break;
+            }
+            catch (WrongExpectedVersionException) when (attempt < 5)
+            {
+                // An instance moved the breaker meanwhile; decide again on what it did.
+            }
+        }
+        return await queries.GetWebhookAsync(tenant, webhookId, cancellationToken) ?? throw DomainException.NotFound("webhook");
+    }
+
     /// <summary>One delivery again: a new cycle on the same delivery id.</summary>
-    public async Task<DeliveryView> RedeliverAsync(TenantId tenant, string deliveryId, CancellationToken cancellationToken)
+    public async Task<DeliveryView> RedeliverAsync(TenantId tenant, string deliveryId, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         var delivery = await FindDeliveryAsync(tenant, deliveryId, cancellationToken) ?? throw DomainException.NotFound("delivery");
-        var position = await RequestRedeliveryAsync(delivery, cancellationToken);
+        var position = await RequestRedeliveryAsync(delivery, cancellationToken, actor: actor);
         await projections.WaitForPositionAsync(position, cancellationToken).WaitAsync(ReadYourWritesWait, cancellationToken);
         return await queries.GetDeliveryAsync(tenant, deliveryId, cancellationToken) ?? throw DomainException.NotFound("delivery");
     }
 
     /// <summary>Every settled delivery of one event again; deliveries still under way go on as they are.</summary>
-    public async Task<IReadOnlyList<DeliveryView>> RedeliverEventAsync(TenantId tenant, string eventId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeliveryView>> RedeliverEventAsync(TenantId tenant, string eventId, CancellationToken cancellationToken, CommandActor? actor = null) =>
+        RedeliverEventAsync(tenant, eventId, static _ => true, cancellationToken, actor);
+
+    /// <summary>The settled deliveries of one event that <paramref name="include"/> takes (a caller's scope) again.</summary>
+    public async Task<IReadOnlyList<DeliveryView>> RedeliverEventAsync(
+        TenantId tenant, string eventId, Func<DeliveryView, bool> include, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         var deliveries = await queries.GetDeliveriesOfEventAsync(tenant, eventId, cancellationToken);
         if (deliveries.Count == 0 && await queries.GetEventAsync(tenant, eventId, cancellationToken) is null
@@ -179,23 +221,23 @@ public sealed class LedgerService(
             throw DomainException.NotFound("event");
         }
         long position = 0;
-        foreach (var delivery in deliveries.Where(d => d.Status is DeliveryStatuses.Delivered or DeliveryStatuses.Failed))
+        foreach (var delivery in deliveries.Where(d => (d.Status is DeliveryStatuses.Delivered or DeliveryStatuses.Failed) && include(d)))
         {
-            position = Math.Max(position, await RequestRedeliveryAsync(delivery, cancellationToken));
+            position = Math.Max(position, await RequestRedeliveryAsync(delivery, cancellationToken, actor: actor));
         }
         await projections.WaitForPositionAsync(position, cancellationToken).WaitAsync(ReadYourWritesWait, cancellationToken);
-        return await queries.GetDeliveriesOfEventAsync(tenant, eventId, cancellationToken);
+        return [.. (await queries.GetDeliveriesOfEventAsync(tenant, eventId, cancellationToken)).Where(include)];
     }
 
     /// <summary>Every failed delivery of a webhook created at or after <paramref name="since"/> again; returns how many.</summary>
-    public async Task<int> ReplayFailedAsync(TenantId tenant, string webhookId, DateTimeOffset since, CancellationToken cancellationToken)
+    public async Task<int> ReplayFailedAsync(TenantId tenant, string webhookId, DateTimeOffset since, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         _ = registry.Find(tenant, webhookId) ?? throw DomainException.NotFound("webhook");
         var failed = await queries.FailedDeliveriesAsync(tenant, webhookId, since, cancellationToken);
         long position = 0;
         foreach (var delivery in failed)
         {
-            position = Math.Max(position, await RequestRedeliveryAsync(delivery, cancellationToken));
+            position = Math.Max(position, await RequestRedeliveryAsync(delivery, cancellationToken, actor: actor));
         }
         await projections.WaitForPositionAsync(position, cancellationToken).WaitAsync(ReadYourWritesWait, cancellationToken);
         return failed.Count;
@@ -213,6 +255,16 @@ public sealed class LedgerService(
         return await queries.GetDeliveryAsync(tenant, deliveryId, cancellationToken);
     }
 
+    /// <summary>
+    /// Records in the tenant's stream that <paramref name="actor"/> took an export (<paramref name="kind"/>: <c>ledger</c>,
+    /// <c>deliveries</c>, <c>attempts</c>) with these query parameters, for the audit trail; call it before the export is written.
+    /// </summary>
+    public Task RecordExportAsync(TenantId tenant, string kind, string parameters, CommandActor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return AppendConfigurationAsync(tenant, new ExportRequested(kind, parameters, time.GetUtcNow(), actor.Id, actor.Ip), cancellationToken);
+    }
+
     /// <summary>Waits (briefly) until the read models include everything committed so far.</summary>
     public async Task CatchUpReadModelsAsync(CancellationToken cancellationToken)
     {
@@ -226,7 +278,25 @@ public sealed class LedgerService(
         }
     }
 
-    private async Task<long> RequestRedeliveryAsync(DeliveryView delivery, CancellationToken cancellationToken)
+    /// <summary>Appends one redelivery, naming who asked for it; returns its ledger position.</summary>
+    internal async Task<long> RequestRedeliveryAsync(DeliveryView delivery, CancellationToken cancellationToken, CommandActor? actor = null) =>
+        (await RedeliverAsync(delivery, null, cancellationToken, actor))!.Value;
+
+    /// <summary>
+    /// Appends one redelivery naming the bulk replay <paramref name="replayJobId"/>, unless the lane holds that job's
+    /// redelivery of it already (a job resumed after a restart passes over what it did): true when it appended.
+    /// </summary>
+    internal async Task<bool> RequestReplayRedeliveryAsync(DeliveryView delivery, string replayJobId, CancellationToken cancellationToken) =>
+        await RedeliverAsync(delivery, replayJobId, cancellationToken) is not null;
+
+    /// <summary>Whether the delivery's lane holds a redelivery the bulk replay <paramref name="replayJobId"/> made.</summary>
+    internal async Task<bool> WasRedeliveredByAsync(DeliveryView delivery, string replayJobId, CancellationToken cancellationToken) =>
+        delivery.StreamId is not null && RedeliveredBy(await store.ReadStreamAsync(delivery.StreamId, 0, int.MaxValue, cancellationToken), delivery.Id, replayJobId);
+
+    private static bool RedeliveredBy(IReadOnlyList<StoredEvent> history, string deliveryId, string replayJobId) =>
+        history.Any(stored => EventSerializer.Deserialize(stored) is RedeliveryRequested x && x.DeliveryId == deliveryId && x.ReplayJobId == replayJobId);
+
+    private async Task<long?> RedeliverAsync(DeliveryView delivery, string? replayJobId, CancellationToken cancellationToken, CommandActor? actor = null)
     {
         if (delivery.StreamId is null)
         {
@@ -235,8 +305,13 @@ public sealed class LedgerService(
         for (var attempt = 0; ; attempt++)
         {
             var history = await store.ReadStreamAsync(delivery.StreamId, 0, int.MaxValue, cancellationToken);
+            if (replayJobId is not null && RedeliveredBy(history, delivery.Id, replayJobId))
+            {
+                return null;
+            }
             var lane = DeliveryLane.Fold(history.Select(EventSerializer.Deserialize).OfType<ILedgerEvent>());
-            var decided = DeliveryLane.Redeliver(lane, delivery.Id, time.GetUtcNow());
+            var decided = DeliveryLane.Redeliver(lane, delivery.Id, time.GetUtcNow())
+                .Select(e => e is RedeliveryRequested requested ? requested with { ReplayJobId = replayJobId, Actor = actor?.Id, Ip = actor?.Ip } : e).ToList();
             var version = history.Count == 0 ? ExpectedVersion.NoStream : ExpectedVersion.At(history[^1].Version);
             try
             {

@@ -26,5 +26,8 @@ public interface IDestinationPolicy
 
 public sealed class LedgerLimits
 {
+    /// <summary>The configuration section these settings are bound from.</summary>
+    public const string Section = "Ledger:Limits";
+
     public int WebhooksPerTenant { get; set; } = 10;
 }

@@ -34,12 +34,16 @@ public sealed record LaneDelivery(
     int Attempts,
     int AttemptsInCycle,
     DeliveryStatus Status,
-    DateTimeOffset? NextAttemptAt)
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset? PausedFor = null)
 {
     public bool IsSettled => Status is DeliveryStatus.Delivered or DeliveryStatus.Failed;
 
     public bool IsOlderThanMaxAge(DateTimeOffset at) =>
         MaxAttemptAgeSeconds is { } maxAge && at > CycleStartedAt.AddSeconds(maxAge);
+
+    /// <summary>When the cycle outlives its max age (null: never).</summary>
+    public DateTimeOffset? ExpiresAt => MaxAttemptAgeSeconds is { } maxAge ? CycleStartedAt.AddSeconds(maxAge).AddTicks(1) : null;
 }
 
 /// <summary>
@@ -65,7 +69,8 @@ public sealed record AttemptResult(
     string? FailureCode,
     string? ErrorMessage,
     string? ResponseBody,
-    TimeSpan? RetryAfter = null)
+    TimeSpan? RetryAfter = null,
+    AttemptWire? Wire = null)
 {
     public bool Succeeded => FailureCode is null;
 }
@@ -73,6 +78,9 @@ public sealed record AttemptResult(
 /// <summary>The decider of a delivery lane: FIFO per key, the retry schedule, terminal failure, redelivery cycles.</summary>
 public static class DeliveryLane
 {
+    /// <summary>A 410 answer: the receiver is gone for good, so the delivery fails at once (and the webhook is disabled).</summary>
+    public const int GoneStatusCode = 410;
+
     public static LaneState Fold(IEnumerable<ILedgerEvent> history) => history.Aggregate(LaneState.Empty, Evolve);
 
     public static LaneState Evolve(LaneState state, ILedgerEvent e) => e switch
@@ -102,6 +110,8 @@ public static class DeliveryLane
         DeliveryCompleted x => Settle(state, x.DeliveryId, DeliveryStatus.Delivered),
         DeliveryFailed x => Settle(state, x.DeliveryId, DeliveryStatus.Failed),
         RedeliveryRequested x => Requeue(state, x),
+        // The lane keeps the delivery due: it goes as soon as the breaker lets it (a reset may come before the probe).
+        DeliveryPaused x => Update(state, x.DeliveryId, d => d with { PausedFor = x.OpenedAt }),
         _ => state,
     };
 
@@ -155,7 +165,7 @@ public static class DeliveryLane
         {
             return
             [
-                new AttemptSucceeded(delivery.DeliveryId, result.AttemptNumber, result.StartedAt, result.DurationMs, result.StatusCode ?? 200, result.ResponseBody),
+                new AttemptSucceeded(delivery.DeliveryId, result.AttemptNumber, result.StartedAt, result.DurationMs, result.StatusCode ?? 200, result.ResponseBody, result.Wire),
                 new DeliveryCompleted(delivery.DeliveryId, now),
             ];
         }
@@ -163,7 +173,11 @@ public static class DeliveryLane
         var retryIndex = delivery.AttemptsInCycle;
         DateTimeOffset? next = null;
         string? terminal = null;
-        if (retryIndex >= delivery.RetrySchedule.Count)
+        if (result.StatusCode == GoneStatusCode)
+        {
+            terminal = PolicyReasons.Gone;
+        }
+        else if (retryIndex >= delivery.RetrySchedule.Count)
         {
             terminal = FailureCodes.RetriesExhausted;
         }
@@ -183,8 +197,20 @@ public static class DeliveryLane
 
         var failed = new AttemptFailed(
             delivery.DeliveryId, result.AttemptNumber, result.StartedAt, result.DurationMs, result.StatusCode,
-            result.FailureCode!, result.ErrorMessage ?? result.FailureCode!, result.ResponseBody, next);
+            result.FailureCode!, result.ErrorMessage ?? result.FailureCode!, result.ResponseBody, next, result.Wire);
         return terminal is null ? [failed] : [failed, new DeliveryFailed(delivery.DeliveryId, terminal, now)];
+    }
+
+    /// <summary>
+    /// A due delivery waits for its webhook's open breaker until <paramref name="resumeAt"/>: recorded once per opening,
+    /// so a delivery's history shows the pause without an event for every look at it.
+    /// </summary>
+    public static IReadOnlyList<ILedgerEvent> Pause(LaneState state, string deliveryId, DateTimeOffset openedAt, DateTimeOffset resumeAt, DateTimeOffset now)
+    {
+        var delivery = state.Deliveries.GetValueOrDefault(deliveryId);
+        return delivery is { IsSettled: false } && delivery.PausedFor != openedAt
+            ? [new DeliveryPaused(deliveryId, FailureCodes.CircuitOpen, openedAt, resumeAt, now)]
+            : [];
     }
 
     /// <summary>A due delivery older than its max age fails terminally without another attempt.</summary>

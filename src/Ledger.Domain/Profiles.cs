@@ -1,6 +1,6 @@
 namespace Ledger.Domain;
 
-/// <summary>The wire profiles of CONTRACT §5 and their default retry policies.</summary>
+/// <summary>The wire profiles of docs/wire-profiles.md and their default retry policies.</summary>
 public static class Profiles
 {
     public const string Standard = "standard";

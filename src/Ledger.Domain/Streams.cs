@@ -1,6 +1,6 @@
 namespace Ledger.Domain;
 
-/// <summary>The stream names of the contract (CONTRACT §3).</summary>
+/// <summary>The stream names of the contract (docs/rest.md).</summary>
 public static class Streams
 {
     public const string TenantPrefix = "tenant-";
@@ -9,6 +9,12 @@ public static class Streams
 
     /// <summary>Server-wide: API keys (hashed). No tenant reads it.</summary>
     public const string ApiKeys = "apikeys";
+
+    /// <summary>Server-wide: the data keys, wrapped by the master key. No tenant reads it.</summary>
+    public const string KeyRing = "keyring";
+
+    /// <summary>Server-wide: the server's Ed25519 signing keys (private keys sealed). No tenant reads it.</summary>
+    public const string SigningKeys = "signingkeys";
 
     public static string Tenant(TenantId tenant) => TenantPrefix + tenant.Value;
 

@@ -22,7 +22,9 @@ public sealed record WebhookState(
     IReadOnlyDictionary<string, string>? Metadata,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    bool Deleted)
+    bool Deleted,
+    string? DisabledReason = null,
+    int? DisableAfterConsecutiveFailures = null)
 {
     public IReadOnlyList<int> EffectiveRetrySchedule => RetrySchedule ?? Profiles.DefaultRetrySchedule(Profile);
 
@@ -32,9 +34,12 @@ public sealed record WebhookState(
     public IReadOnlyList<string> SigningSecrets(DateTimeOffset at) =>
         PreviousSecret is not null && PreviousSecretExpiresAt > at ? [Secret, PreviousSecret] : [Secret];
 
-    /// <summary>Whether an event of this type and data goes to this webhook.</summary>
+    /// <summary>
+    /// Whether an event of this type and data goes to this webhook. A disabled webhook still gets its deliveries; they
+    /// wait until it is enabled again (docs/delivery-semantics.md).
+    /// </summary>
     public bool Wants(string eventType, System.Text.Json.JsonElement data) =>
-        Active && !Deleted && EventPatterns.MatchesAny(Events, eventType) && FilterMatcher.Matches(Filters, data);
+        !Deleted && EventPatterns.MatchesAny(Events, eventType) && FilterMatcher.Matches(Filters, data);
 }
 
 /// <summary>What a create or update asks for; null means "not given" (create: the default, update: unchanged).</summary>
@@ -50,7 +55,8 @@ public sealed record WebhookSettings(
     int? MaxAttemptAgeSeconds = null,
     int? RateLimitPerMinute = null,
     WebhookFilters? Filters = null,
-    IReadOnlyDictionary<string, string>? Metadata = null);
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    int? DisableAfterConsecutiveFailures = null);
 
 /// <summary>The decider of a webhook's configuration.</summary>
 public static partial class WebhookDecider
@@ -74,7 +80,7 @@ public static partial class WebhookDecider
         return new WebhookRegistered(
             id.Value, input.Url, input.Events ?? ["*"], input.Description, profile, secret, input.Active ?? true,
             input.Ordering ?? Ordering.Fifo, input.RetrySchedule, input.MaxAttemptAgeSeconds, input.RateLimitPerMinute,
-            NullIfEmpty(input.Filters), input.Metadata, now);
+            NullIfEmpty(input.Filters), input.Metadata, now, input.DisableAfterConsecutiveFailures);
     }
 
     public static WebhookUpdated Update(WebhookState state, WebhookSettings patch, DateTimeOffset now)
@@ -93,7 +99,8 @@ public static partial class WebhookDecider
             state.WebhookId, patch.Url ?? state.Url, patch.Events ?? state.Events, patch.Description ?? state.Description,
             patch.Active ?? state.Active, patch.Ordering ?? state.Ordering, patch.RetrySchedule ?? state.RetrySchedule,
             patch.MaxAttemptAgeSeconds ?? state.MaxAttemptAgeSeconds, patch.RateLimitPerMinute ?? state.RateLimitPerMinute,
-            patch.Filters is null ? state.Filters : NullIfEmpty(patch.Filters), patch.Metadata ?? state.Metadata, now);
+            patch.Filters is null ? state.Filters : NullIfEmpty(patch.Filters), patch.Metadata ?? state.Metadata, now,
+            patch.DisableAfterConsecutiveFailures ?? state.DisableAfterConsecutiveFailures);
     }
 
     public static WebhookDeleted Delete(WebhookState state, DateTimeOffset now)
@@ -117,7 +124,8 @@ public static partial class WebhookDecider
     {
         WebhookRegistered x => new WebhookState(
             x.WebhookId, tenantId, x.Url, x.Events, x.Description, x.Profile, x.Secret, null, null, x.Active, x.Ordering,
-            x.RetrySchedule, x.MaxAttemptAgeSeconds, x.RateLimitPerMinute, x.Filters, x.Metadata, x.CreatedAt, x.CreatedAt, Deleted: false),
+            x.RetrySchedule, x.MaxAttemptAgeSeconds, x.RateLimitPerMinute, x.Filters, x.Metadata, x.CreatedAt, x.CreatedAt, Deleted: false,
+            DisabledReason: x.Active ? null : PolicyReasons.Manual, DisableAfterConsecutiveFailures: x.DisableAfterConsecutiveFailures),
         WebhookUpdated x when state is not null => state with
         {
             Url = x.Url,
@@ -131,7 +139,10 @@ public static partial class WebhookDecider
             Filters = x.Filters,
             Metadata = x.Metadata,
             UpdatedAt = x.UpdatedAt,
+            DisabledReason = AutoDisable.ReasonAfterUpdate(state.Active, state.DisabledReason, x.Active),
+            DisableAfterConsecutiveFailures = x.DisableAfterConsecutiveFailures,
         },
+        WebhookDisabled x when state is not null && !state.Deleted => state with { Active = false, DisabledReason = x.Reason, UpdatedAt = x.DisabledAt },
         WebhookDeleted x when state is not null => state with { Deleted = true, Active = false, UpdatedAt = x.DeletedAt },
         SecretRotated x when state is not null => state with
         {
@@ -150,6 +161,7 @@ public static partial class WebhookDecider
         WebhookUpdated x => x.WebhookId,
         WebhookDeleted x => x.WebhookId,
         SecretRotated x => x.WebhookId,
+        WebhookDisabled x => x.WebhookId,
         _ => null,
     };
 
@@ -170,9 +182,9 @@ public static partial class WebhookDecider
 
     private static void Validate(WebhookSettings input, string profile, WebhookFilters? currentFilters = null)
     {
-        if (input.Url is not null && !IsHttpUrl(input.Url))
+        if (input.Url is not null)
         {
-            throw DomainException.Validation("url", "url must be an absolute http(s) URL");
+            ValidateUrl(input.Url);
         }
         if (input.Events is not null)
         {
@@ -211,6 +223,10 @@ public static partial class WebhookDecider
         {
             throw DomainException.Validation("rateLimitPerMinute", "rateLimitPerMinute must be between 1 and 1000000");
         }
+        if (input.DisableAfterConsecutiveFailures is { } disableAfter && disableAfter is < 0 or > 10_000)
+        {
+            throw DomainException.Validation("disableAfterConsecutiveFailures", "disableAfterConsecutiveFailures must be between 0 (never) and 10000");
+        }
         if (input.Metadata is not null)
         {
             Metadata.Validate(input.Metadata);
@@ -222,12 +238,29 @@ public static partial class WebhookDecider
         }
     }
 
-    private static bool IsHttpUrl(string url) =>
-        url.Length <= 2048
-        && Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-        && !string.IsNullOrEmpty(uri.Host)
-        && string.IsNullOrEmpty(uri.UserInfo);
+    /// <summary>
+    /// An absolute http(s) URL without credentials. Whitespace and control characters are refused rather than trimmed
+    /// or escaped: the URL is stored and shown as given, and goes into every request line to the receiver.
+    /// </summary>
+    private static void ValidateUrl(string url)
+    {
+        if (url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            throw DomainException.Validation("url", "url must not contain spaces, line breaks or other control characters");
+        }
+        if (url.Length > 2048
+            || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || string.IsNullOrEmpty(uri.Host)
+            || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw DomainException.Validation("url", "url must be an absolute http(s) URL");
+        }
+        if (uri.Port is < 1 or > 65535)
+        {
+            throw DomainException.Validation("url", "url's port must be between 1 and 65535");
+        }
+    }
 
     private static void EnsureExists(WebhookState state)
     {

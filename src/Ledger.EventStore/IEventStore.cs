@@ -78,7 +78,11 @@ public sealed record StoredEvent(
     DateTimeOffset OccurredAt,
     string Data,
     string Hash,
-    string? IdempotencyKey);
+    string? IdempotencyKey)
+{
+    /// <summary>Which rule of <see cref="EventHash"/> <see cref="Hash"/> was computed with (1 for events written before version 2).</summary>
+    public int HashVersion { get; init; } = EventHash.CurrentVersion;
+}
 
 /// <summary>For each stream of the batch, its new last version and the positions its events took.</summary>
 public sealed record AppendResult(IReadOnlyList<StreamAppendResult> Streams)

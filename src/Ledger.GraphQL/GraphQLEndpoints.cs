@@ -1,4 +1,5 @@
 using Ledger.Application;
+using Ledger.Application.Access;
 using Ledger.Domain;
 using Ledger.EventStore;
 using Ledger.GraphQL.Execution;
@@ -9,11 +10,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Ledger.GraphQL;
 
-/// <summary>Which tenant an API key belongs to (null for a missing or unknown key): the host's key store.</summary>
-public delegate TenantId? ApiKeyAuthenticator(string? apiKey);
+/// <summary>Which tenant an API key belongs to, and the key's id (null for a missing or unknown key): the host's key store.</summary>
+public delegate ApiKeyIdentity? ApiKeyAuthenticator(string? apiKey);
 
 public static class GraphQLEndpoints
 {
@@ -38,11 +40,14 @@ public static class GraphQLEndpoints
             sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<WebhookRegistry>(),
             sp.GetRequiredService<SubscriptionHub>(),
-            sp.GetRequiredService<GraphQLOptions>()));
+            sp.GetRequiredService<GraphQLOptions>(),
+            sp.GetRequiredService<LedgerAccess>()));
         services.AddSingleton<LedgerExecutor>();
         services.AddSingleton<ApiKeyAuthenticator>(authenticator);
+        services.AddSingleton<GraphQLCallers>();
         services.AddSingleton<GraphiQLAssets>();
         services.AddSingleton<GraphQLHttpTransport>();
+        services.AddSingleton<KeyConnections>();
         services.AddSingleton<GraphQLWebSocketTransport>();
         return services;
     }

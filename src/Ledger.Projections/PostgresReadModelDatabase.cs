@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Ledger.Projections.Stats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -208,6 +209,11 @@ public sealed partial class PostgresReadModelDatabase : ReadModelDatabase, IAsyn
             stream_id text COLLATE "C" PRIMARY KEY, webhook_id text COLLATE "C" NOT NULL, tenant_id text COLLATE "C" NOT NULL, unsettled integer NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS lanes_with_work ON lanes (stream_id) WHERE unsettled > 0",
+        Portal.PortalTokensProjection.Schema,
+        Replay.ReplayJobsProjection.Schema,
+        ReadModelDatabase.WebhookPoliciesTable,
+        .. StatsSchema.Statements("text COLLATE \"C\""),
+        .. Audit.AuditProjection.Statements("text COLLATE \"C\""),
     ];
 
     public static bool IsValidSchemaName(string? name) =>

@@ -1,6 +1,8 @@
+using System.Data.Common;
 using Ledger.Domain;
 using Ledger.EventStore;
-using Ledger.Projections.Cluster;
+using Ledger.EventStore.Checkpoints;
+using Ledger.EventStore.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -30,7 +32,8 @@ public sealed class ProjectionRunner(
     IEnumerable<IProjection> projections,
     IEnumerable<IProjectionObserver>? observers = null,
     ILogger<ProjectionRunner>? logger = null,
-    IClusterLeases? leases = null)
+    IClusterLeases? leases = null,
+    ICheckpointStore? checkpoints = null)
 {
     public const string CheckpointName = "read-models";
 
@@ -44,6 +47,8 @@ public sealed class ProjectionRunner(
     private readonly IClusterLeases _leases = leases ?? SingleInstanceLeases.Instance;
     private readonly ILogger _logger = logger ?? NullLogger<ProjectionRunner>.Instance;
     private readonly PositionSignal _position = new();
+    private readonly ICheckpointStore _checkpoints = checkpoints ?? database.CreateCheckpointStore();
+    private DbConnection? _connection;
     private long _checkpoint = -1;
     private bool _initialized;
 
@@ -55,14 +60,7 @@ public sealed class ProjectionRunner(
     /// <summary>Completes once the read models include everything up to <paramref name="position"/> and the observers were told.</summary>
     public Task WaitForPositionAsync(long position, CancellationToken cancellationToken) => _position.WaitAsync(position, cancellationToken);
 
-    public async Task<long> ReadCheckpointAsync(CancellationToken cancellationToken)
-    {
-        await database.EnsureSchemaAsync(cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var sql = new SqlSession(connection, null);
-        var rows = await sql.QueryAsync("SELECT position FROM checkpoints WHERE name = @name", r => r.Long(0), cancellationToken, ("@name", CheckpointName));
-        return rows.Count == 0 ? 0 : rows[0];
-    }
+    public async Task<long> ReadCheckpointAsync(CancellationToken cancellationToken) => await _checkpoints.LoadAsync(CheckpointName, cancellationToken);
 
     /// <summary>
     /// Reads the checkpoint the observers start from. Call it before loading in-memory views from the read models:
@@ -147,6 +145,7 @@ public sealed class ProjectionRunner(
     /// <summary>Drops every read model, resets the checkpoint and replays the whole ledger. Returns the events replayed.</summary>
     public async Task<long> RebuildAsync(IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        await DropConnectionAsync();
         await database.DropAsync(cancellationToken);
         await database.EnsureSchemaAsync(cancellationToken);
         _position.Reset();
@@ -196,6 +195,16 @@ public sealed class ProjectionRunner(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             _checkpoint = -1;
+            await DropConnectionAsync();
+        }
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+            _connection = null;
         }
     }
 
@@ -279,20 +288,14 @@ public sealed class ProjectionRunner(
         var batch = Deserialize(stored);
         var last = stored[^1].Position;
 
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        // One connection kept across batches (opened again after a failure): opening one per batch cost as much as the batch.
+        var connection = _connection ??= await database.OpenAsync(cancellationToken);
+        try
         {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (var sql = new SqlSession(connection, transaction))
             {
-                if (from == 0)
-                {
-                    sql.Execute("INSERT INTO checkpoints (name, position) VALUES (@name, 0) ON CONFLICT (name) DO NOTHING", ("@name", CheckpointName));
-                }
-                // First, so that it takes the row lock: a second writer waits here, then finds the checkpoint moved.
-                var moved = sql.Execute(
-                    "UPDATE checkpoints SET position = @position WHERE name = @name AND position = @from",
-                    ("@position", last), ("@name", CheckpointName), ("@from", from));
-                if (moved != 1)
+                if (!await SqlCheckpointStore.TryMoveAsync(connection, transaction, CheckpointName, from, last, cancellationToken))
                 {
                     await transaction.RollbackAsync(cancellationToken);
                     throw new CheckpointMovedException($"the read models' checkpoint is no longer at {from}: another instance wrote them");
@@ -310,6 +313,11 @@ public sealed class ProjectionRunner(
                 }
             }
             await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not CheckpointMovedException)
+        {
+            await DropConnectionAsync();
+            throw;
         }
         _checkpoint = last;
         Notify(batch, last);
@@ -367,55 +375,4 @@ public sealed class ProjectionRunner(
 
     /// <summary>The checkpoint was not where this writer left it: someone else wrote the read models.</summary>
     private sealed class CheckpointMovedException(string message) : Exception(message);
-}
-
-/// <summary>A monotonically advancing position that tasks can wait on.</summary>
-public sealed class PositionSignal
-{
-    private readonly Lock _gate = new();
-    private long _current;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public long Current => Volatile.Read(ref _current);
-
-    public void Advance(long position)
-    {
-        TaskCompletionSource changed;
-        lock (_gate)
-        {
-            if (position <= _current)
-            {
-                return;
-            }
-            _current = position;
-            changed = _changed;
-            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        changed.TrySetResult();
-    }
-
-    public void Reset()
-    {
-        lock (_gate)
-        {
-            _current = 0;
-        }
-    }
-
-    public async Task WaitAsync(long position, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task changed;
-            lock (_gate)
-            {
-                if (_current >= position)
-                {
-                    return;
-                }
-                changed = _changed.Task;
-            }
-            await changed.WaitAsync(cancellationToken);
-        }
-    }
 }

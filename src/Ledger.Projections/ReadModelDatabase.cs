@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Ledger.EventStore.Checkpoints;
+using Ledger.Projections.Stats;
 
 namespace Ledger.Projections;
 
@@ -31,14 +33,21 @@ public abstract class ReadModelDatabase
     /// </summary>
     public virtual string? NotifyCheckpointSql => null;
 
+    /// <summary>The consumers' checkpoints, in this database's <c>checkpoints</c> table, on a connection kept open.</summary>
+    public ICheckpointStore CreateCheckpointStore() => new SqlCheckpointStore(async cancellationToken =>
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        return await OpenAsync(cancellationToken);
+    });
+
     private static readonly TaskCompletionSource Never = new();
 
     /// <summary>The read-model tables, in the order a dump lists them.</summary>
-    public static readonly IReadOnlyList<string> Tables = ["checkpoints", "webhooks", "events", "deliveries", "attempts", "lanes"];
+    public static readonly IReadOnlyList<string> Tables = ["checkpoints", "webhooks", "events", "deliveries", "attempts", "lanes", Portal.PortalTokensProjection.Table, Replay.ReplayJobsProjection.Table, "webhook_policies", .. StatsSchema.Tables, Audit.AuditProjection.Table];
 
     public static readonly IReadOnlyList<string> DropStatements =
     [
-        "CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        SqlCheckpointStore.CreateTableSql,
         "DELETE FROM checkpoints WHERE name = 'read-models'",
         .. Tables.Where(t => t != "checkpoints").Select(t => $"DROP TABLE IF EXISTS {t}"),
     ];
@@ -49,7 +58,7 @@ public abstract class ReadModelDatabase
     /// </summary>
     public static readonly IReadOnlyList<string> PortableSchema =
     [
-        "CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        SqlCheckpointStore.CreateTableSql,
         """
         CREATE TABLE IF NOT EXISTS webhooks (
             id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL, description TEXT,
@@ -87,5 +96,20 @@ public abstract class ReadModelDatabase
             stream_id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, tenant_id TEXT NOT NULL, unsettled INTEGER NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS lanes_with_work ON lanes (unsettled, stream_id)",
+        Portal.PortalTokensProjection.Schema,
+        Replay.ReplayJobsProjection.Schema,
+        WebhookPoliciesTable,
+        .. StatsSchema.Statements("TEXT"),
+        .. Audit.AuditProjection.Statements("TEXT"),
     ];
+
+    /// <summary>
+    /// The delivery policies' side of a webhook (docs/delivery-semantics.md), in a table of its own so read models made before it
+    /// existed gain it without a migration: the auto-disable setting and the breaker's opening and next probe.
+    /// </summary>
+    public const string WebhookPoliciesTable =
+        """
+        CREATE TABLE IF NOT EXISTS webhook_policies (
+            webhook_id TEXT PRIMARY KEY, disable_after_failures INTEGER, circuit_opened_at BIGINT, next_probe_at BIGINT)
+        """;
 }

@@ -38,19 +38,41 @@ public sealed class WebhooksProjection : IProjection
                     ("@ordering", x.Ordering), ("@schedule", StreamTenant.JsonOrNull(x.RetrySchedule)), ("@maxAge", x.MaxAttemptAgeSeconds),
                     ("@rate", x.RateLimitPerMinute), ("@filters", StreamTenant.JsonOrNull(x.Filters)), ("@metadata", StreamTenant.JsonOrNull(x.Metadata)),
                     ("@at", Micros.From(x.CreatedAt)));
+                if (!x.Active)
+                {
+                    sql.Execute("UPDATE webhooks SET disabled_reason = @reason WHERE id = @id", ("@reason", PolicyReasons.Manual), ("@id", x.WebhookId));
+                }
+                SetDisableAfter(sql, x.WebhookId, x.DisableAfterConsecutiveFailures);
                 break;
             case WebhookUpdated x:
                 sql.Execute(
                     """
                     UPDATE webhooks SET url = @url, events = @events, description = @description, active = @active, ordering = @ordering,
                         retry_schedule = @schedule, max_attempt_age_seconds = @maxAge, rate_limit_per_minute = @rate, filters = @filters,
-                        metadata = @metadata, updated_at = @at, disabled_reason = CASE WHEN @active = 1 THEN NULL ELSE disabled_reason END
+                        metadata = @metadata, updated_at = @at,
+                        disabled_reason = CASE WHEN @active = 1 THEN NULL WHEN active = 1 THEN 'MANUAL' ELSE disabled_reason END
                     WHERE id = @id
                     """,
                     ("@url", x.Url), ("@events", StreamTenant.Json(x.Events)), ("@description", x.Description), ("@active", x.Active ? 1 : 0),
                     ("@ordering", x.Ordering), ("@schedule", StreamTenant.JsonOrNull(x.RetrySchedule)), ("@maxAge", x.MaxAttemptAgeSeconds),
                     ("@rate", x.RateLimitPerMinute), ("@filters", StreamTenant.JsonOrNull(x.Filters)), ("@metadata", StreamTenant.JsonOrNull(x.Metadata)),
                     ("@at", Micros.From(x.UpdatedAt)), ("@id", x.WebhookId));
+                SetDisableAfter(sql, x.WebhookId, x.DisableAfterConsecutiveFailures);
+                break;
+            case CircuitOpened x:
+                SetCircuit(sql, x.WebhookId, "open", x.OpenedAt, x.ProbeAt);
+                break;
+            case CircuitHalfOpened x:
+                sql.Execute("UPDATE webhooks SET circuit_state = 'half_open' WHERE id = @id", ("@id", x.WebhookId));
+                sql.Execute("UPDATE webhook_policies SET next_probe_at = @at WHERE webhook_id = @id", ("@at", Micros.From(x.HalfOpenedAt)), ("@id", x.WebhookId));
+                break;
+            case CircuitClosed x:
+                SetCircuit(sql, x.WebhookId, "closed", null, null);
+                break;
+            case WebhookDisabled x:
+                sql.Execute(
+                    "UPDATE webhooks SET active = 0, disabled_reason = @reason, updated_at = @at WHERE id = @id AND deleted = 0",
+                    ("@reason", x.Reason), ("@at", Micros.From(x.DisabledAt)), ("@id", x.WebhookId));
                 break;
             case WebhookDeleted x:
                 sql.Execute("UPDATE webhooks SET deleted = 1, active = 0, updated_at = @at WHERE id = @id", ("@at", Micros.From(x.DeletedAt)), ("@id", x.WebhookId));
@@ -64,6 +86,25 @@ public sealed class WebhooksProjection : IProjection
                     ("@expires", Micros.From(x.PreviousExpiresAt)), ("@secret", x.Secret), ("@at", Micros.From(x.RotatedAt)), ("@id", x.WebhookId));
                 break;
         }
+    }
+
+    private static void SetDisableAfter(SqlSession sql, string webhookId, int? disableAfter) =>
+        sql.Execute(
+            """
+            INSERT INTO webhook_policies (webhook_id, disable_after_failures) VALUES (@id, @n)
+            ON CONFLICT (webhook_id) DO UPDATE SET disable_after_failures = @n
+            """,
+            ("@id", webhookId), ("@n", disableAfter));
+
+    private static void SetCircuit(SqlSession sql, string webhookId, string state, DateTimeOffset? openedAt, DateTimeOffset? nextProbeAt)
+    {
+        sql.Execute("UPDATE webhooks SET circuit_state = @state WHERE id = @id", ("@state", state), ("@id", webhookId));
+        sql.Execute(
+            """
+            INSERT INTO webhook_policies (webhook_id, circuit_opened_at, next_probe_at) VALUES (@id, @opened, @probe)
+            ON CONFLICT (webhook_id) DO UPDATE SET circuit_opened_at = @opened, next_probe_at = @probe
+            """,
+            ("@id", webhookId), ("@opened", Micros.From(openedAt)), ("@probe", Micros.From(nextProbeAt)));
     }
 }
 
@@ -91,7 +132,7 @@ public sealed class EventsProjection : IProjection
 }
 
 /// <summary>
-/// The inspection view of CONTRACT §3 (deliveries and their attempts) and the dispatcher's work index (lanes with
+/// The inspection view of docs/rest.md (deliveries and their attempts) and the dispatcher's work index (lanes with
 /// unsettled deliveries). A delivery row exists from the publish on, so the publisher's answer can be looked up at once.
 /// </summary>
 public sealed class DeliveriesProjection : IProjection
@@ -161,6 +202,15 @@ public sealed class DeliveriesProjection : IProjection
                     """,
                     ("@at", Micros.From(x.FailedAt)), ("@reason", x.Reason), ("@id", x.DeliveryId));
                 ChangeLane(sql, stored.StreamId, null, null, -1);
+                break;
+            case DeliveryPaused x:
+                sql.Execute(
+                    """
+                    UPDATE deliveries SET last_failure_code = @code, next_attempt_at = @resume,
+                        last_error_message = 'the webhook''s circuit breaker is open; deliveries resume after a successful probe'
+                    WHERE id = @id
+                    """,
+                    ("@code", x.Reason), ("@resume", Micros.From(x.ResumeAt)), ("@id", x.DeliveryId));
                 break;
             case RedeliveryRequested x:
                 sql.Execute(

@@ -8,7 +8,7 @@ using Ledger.EventStore;
 namespace Ledger.Projections;
 
 /// <summary>The read side: every query the REST API, GraphQL and the dispatcher ask of the read models, tenant-scoped.</summary>
-public sealed class ReadModelQueries(ReadModelDatabase database)
+public sealed partial class ReadModelQueries(ReadModelDatabase database, Stats.StatsRetention? statsRetention = null)
 {
     public const int MaxPageSize = 250;
 
@@ -21,12 +21,14 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
 
     private const string WebhookColumns =
         "id, tenant_id, url, events, description, profile, active, disabled_reason, ordering, circuit_state, retry_schedule, " +
-        "max_attempt_age_seconds, rate_limit_per_minute, filters, metadata, created_at, updated_at";
+        "max_attempt_age_seconds, rate_limit_per_minute, filters, metadata, created_at, updated_at, disable_after_failures, circuit_opened_at, next_probe_at";
+
+    private const string WebhookTables = "webhooks LEFT JOIN webhook_policies ON webhook_policies.webhook_id = webhooks.id";
 
     public async Task<WebhookView?> GetWebhookAsync(TenantId tenant, string id, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(
-            $"SELECT {WebhookColumns} FROM webhooks WHERE tenant_id = @tenant AND id = @id AND deleted = 0", ReadWebhook, cancellationToken,
+            $"SELECT {WebhookColumns} FROM {WebhookTables} WHERE tenant_id = @tenant AND id = @id AND deleted = 0", ReadWebhook, cancellationToken,
             ("@tenant", tenant.Value), ("@id", id));
         return rows.FirstOrDefault();
     }
@@ -39,7 +41,7 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
         }
         var (list, parameters) = InList("@w", ids);
         var rows = await QueryAsync(
-            $"SELECT {WebhookColumns} FROM webhooks WHERE tenant_id = @tenant AND id IN ({list})", ReadWebhook, cancellationToken,
+            $"SELECT {WebhookColumns} FROM {WebhookTables} WHERE tenant_id = @tenant AND id IN ({list})", ReadWebhook, cancellationToken,
             [("@tenant", tenant.Value), .. parameters]);
         return rows.ToDictionary(w => w.Id, StringComparer.Ordinal);
     }
@@ -50,7 +52,7 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
         var (afterTime, afterId) = DecodeCursor(cursor);
         var rows = await QueryAsync(
             $"""
-            SELECT {WebhookColumns} FROM webhooks WHERE tenant_id = @tenant AND deleted = 0
+            SELECT {WebhookColumns} FROM {WebhookTables} WHERE tenant_id = @tenant AND deleted = 0
                 AND (CAST(@afterTime AS BIGINT) IS NULL OR created_at > @afterTime OR (created_at = @afterTime AND id > @afterId))
             ORDER BY created_at, id LIMIT @limit
             """,
@@ -87,6 +89,12 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
             where.Append(" AND webhook_id = @webhook");
             parameters.Add(("@webhook", filter.WebhookId));
         }
+        if (filter.WebhookIds is { } webhookIds)
+        {
+            var (list, webhookParameters) = InList("@ws", webhookIds.Count == 0 ? [""] : webhookIds);
+            where.Append(CultureInfo.InvariantCulture, $" AND webhook_id IN ({list})");
+            parameters.AddRange(webhookParameters);
+        }
         if (filter.EventType is not null)
         {
             where.Append(" AND event_type = @type");
@@ -112,6 +120,11 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
         {
             where.Append(" AND created_at < @until");
             parameters.Add(("@until", Micros.From(until)));
+        }
+        AppendSearchConditions(filter, where, parameters);
+        if (filter.PayloadPath is not null)
+        {
+            return await ScanPayloadAsync(tenant, filter, where.ToString(), parameters, limit, beforeTime, beforeId, cancellationToken);
         }
         if (beforeTime is not null)
         {
@@ -158,10 +171,18 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
         return rows.ToDictionary(e => e.Id, StringComparer.Ordinal);
     }
 
-    public async Task<DeliveryStats> GetStatsAsync(TenantId tenant, string? webhookId, DateTimeOffset? since, CancellationToken cancellationToken)
+    /// <param name="withinWebhooks">When set, only deliveries to these webhooks count (a caller's scope).</param>
+    public async Task<DeliveryStats> GetStatsAsync(
+        TenantId tenant, string? webhookId, DateTimeOffset? since, CancellationToken cancellationToken, IReadOnlyCollection<string>? withinWebhooks = null)
     {
         var where = "tenant_id = @tenant AND (CAST(@webhook AS TEXT) IS NULL OR webhook_id = @webhook) AND (CAST(@since AS BIGINT) IS NULL OR created_at >= @since)";
         var parameters = new (string, object?)[] { ("@tenant", tenant.Value), ("@webhook", webhookId), ("@since", Micros.From(since)) };
+        if (withinWebhooks is not null)
+        {
+            var (list, webhookParameters) = InList("@ws", withinWebhooks.Count == 0 ? [""] : withinWebhooks);
+            where += $" AND webhook_id IN ({list})";
+            parameters = [.. parameters, .. webhookParameters];
+        }
         var counts = await QueryAsync(
             $"SELECT status, COUNT(*) FROM deliveries WHERE {where} GROUP BY status", r => (Status: r.GetString(0), Count: r.Int(1)), cancellationToken, parameters);
         var latencies = await QueryAsync(
@@ -257,13 +278,20 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
             command.CommandText = $"SELECT * FROM {table} ORDER BY 1, 2";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             text.Append("## ").AppendLine(table);
+            var lines = new List<string>();
             while (await reader.ReadAsync(cancellationToken))
             {
+                var line = new StringBuilder();
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    text.Append(reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append('|');
+                    line.Append(reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append('|');
                 }
-                text.AppendLine();
+                lines.Add(line.ToString());
+            }
+            lines.Sort(StringComparer.Ordinal);
+            foreach (var line in lines)
+            {
+                text.AppendLine(line);
             }
         }
         return text.ToString();
@@ -283,7 +311,7 @@ public sealed class ReadModelQueries(ReadModelDatabase database)
         r.NullableInt(11) ?? Profiles.DefaultMaxAttemptAgeSeconds(r.GetString(5)), r.NullableInt(12),
         r.NullableString(13) is { } filters ? Json<WebhookFilters>(filters) : null,
         r.NullableString(14) is { } metadata ? Json<Dictionary<string, string>>(metadata) : null,
-        r.Time(15), r.Time(16));
+        r.Time(15), r.Time(16), r.NullableInt(17), r.NullableTime(18), r.NullableTime(19));
 
     private static DeliveryView ReadDelivery(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.Int(6), r.NullableTime(7),

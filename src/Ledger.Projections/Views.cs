@@ -21,9 +21,12 @@ public sealed record WebhookView(
     WebhookFilters? Filters,
     IReadOnlyDictionary<string, string>? Metadata,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    int? DisableAfterConsecutiveFailures = null,
+    DateTimeOffset? CircuitOpenedAt = null,
+    DateTimeOffset? NextProbeAt = null);
 
-/// <summary>A delivery's state (CONTRACT §3).</summary>
+/// <summary>A delivery's state (docs/rest.md).</summary>
 public sealed record DeliveryView(
     string Id,
     string TenantId,
@@ -63,14 +66,28 @@ public sealed record EventView(
     string? OrderingKey,
     long Position);
 
-/// <summary>Which deliveries a list asks for. Status values are the contract's lowercase names.</summary>
+/// <summary>
+/// Which deliveries a list asks for. Status values are the contract's lowercase names; <c>StatusClass</c> is one of
+/// <see cref="Search.StatusClasses"/>; a payload path and value (both or neither) match the event's data by a bounded scan;
+/// <c>WebhookIds</c> limits the list to those webhooks (a caller's scope).
+/// </summary>
 public sealed record DeliveryFilter(
     string? WebhookId = null,
     string? EventType = null,
     IReadOnlyList<string>? Statuses = null,
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
-    string? EventId = null);
+    string? EventId = null,
+    string? FailureCode = null,
+    string? StatusClass = null,
+    int? MinAttempts = null,
+    int? MaxAttempts = null,
+    string? OrderingKey = null,
+    string? EventIdPrefix = null,
+    string? DeliveryIdPrefix = null,
+    string? PayloadPath = null,
+    JsonElement? PayloadEquals = null,
+    IReadOnlyCollection<string>? WebhookIds = null);
 
 public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);
 

@@ -32,8 +32,9 @@ public sealed class WebhookRegistry : IProjectionObserver
         var rows = await sql.QueryAsync(
             """
             SELECT id, tenant_id, url, events, description, profile, secret, previous_secret, previous_secret_expires_at, active,
-                ordering, retry_schedule, max_attempt_age_seconds, rate_limit_per_minute, filters, metadata, created_at, updated_at, deleted
-            FROM webhooks
+                ordering, retry_schedule, max_attempt_age_seconds, rate_limit_per_minute, filters, metadata, created_at, updated_at, deleted,
+                disabled_reason, disable_after_failures
+            FROM webhooks LEFT JOIN webhook_policies ON webhook_policies.webhook_id = webhooks.id
             """,
             r => new WebhookState(
                 r.GetString(0), r.GetString(1), r.GetString(2), Json<List<string>>(r.GetString(3))!, r.NullableString(4), r.GetString(5),
@@ -41,7 +42,7 @@ public sealed class WebhookRegistry : IProjectionObserver
                 r.NullableString(11) is { } schedule ? Json<List<int>>(schedule) : null, r.NullableInt(12), r.NullableInt(13),
                 r.NullableString(14) is { } filters ? Json<WebhookFilters>(filters) : null,
                 r.NullableString(15) is { } metadata ? Json<Dictionary<string, string>>(metadata) : null,
-                r.Time(16), r.Time(17), r.Int(18) == 1),
+                r.Time(16), r.Time(17), r.Int(18) == 1, r.NullableString(19), r.NullableInt(20)),
             cancellationToken);
         foreach (var webhook in rows)
         {
@@ -60,8 +61,9 @@ public sealed class WebhookRegistry : IProjectionObserver
             WebhookState? next;
             lock (_gate)
             {
-                var tenant = stored.StreamId[Streams.TenantPrefix.Length..];
-                next = WebhookDecider.Evolve(_webhooks.GetValueOrDefault(id), tenant, e);
+                var current = _webhooks.GetValueOrDefault(id);
+                var tenant = StreamTenant.Of(stored.StreamId) ?? current?.TenantId ?? "";
+                next = WebhookDecider.Evolve(current, tenant, e);
                 if (next is not null)
                 {
                     _webhooks[id] = next;

@@ -32,6 +32,16 @@ public class WebhookDeciderTests
     [InlineData("url", "not a url")]
     [InlineData("url", "ftp://example.com/x")]
     [InlineData("url", "https://user:pw@example.com/x")]
+    [InlineData("url", "https://example.com/hook\r\nX-Injected: yes")]
+    [InlineData("url", "https://example.com/hook\n")]
+    [InlineData("url", "https://example.com/a b")]
+    [InlineData("url", " https://example.com/hook")]
+    [InlineData("url", "https://example.com/hook\t")]
+    [InlineData("url", "https://example.com/\u0000")]
+    [InlineData("url", "https://example.com/\u2028")]
+    [InlineData("url", "https://example.com:0/hook")]
+    [InlineData("url", "http://127.0.0.1:0/hook")]
+    [InlineData("url", "https://example.com:65536/hook")]
     public void A_bad_url_is_refused_with_its_field(string field, string? url)
     {
         var error = Assert.Throws<DomainException>(() => WebhookDecider.Register(new WebhookId("wh_1"), new WebhookSettings(Url: url), Secret, Now));
@@ -39,6 +49,25 @@ public class WebhookDeciderTests
         Assert.Equal(ErrorCodes.ValidationFailed, error.Code);
         Assert.Equal(field, error.Field);
     }
+
+    [Theory]
+    [InlineData("https://example.com/hook\r\n")]
+    [InlineData("https://example.com:0/hook")]
+    public void A_bad_url_is_refused_by_an_update_too(string url)
+    {
+        var webhook = Registered(new WebhookSettings(Url: "https://example.com/hooks"));
+
+        var error = Assert.Throws<DomainException>(() => WebhookDecider.Update(webhook, new WebhookSettings(Url: url), Now));
+
+        Assert.Equal((ErrorCodes.ValidationFailed, "url"), (error.Code, error.Field));
+    }
+
+    [Theory]
+    [InlineData("https://example.com:1/hook")]
+    [InlineData("https://example.com:65535/hook")]
+    [InlineData("https://example.com/caf%C3%A9?q=a%20b")]
+    [InlineData("http://[2001:db8::1]:8080/hook")]
+    public void A_good_url_is_accepted(string url) => Assert.Equal(url, Registered(new WebhookSettings(Url: url)).Url);
 
     [Theory]
     [InlineData("standard", "not-whsec-secret-at-all", false)]

@@ -12,15 +12,23 @@ public abstract class CrashRecoveryTests<TStorage>
     {
         await using var receiver = await Receiver.StartAsync();
         var received = new ConcurrentDictionary<string, int>();
-        var killAfter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        receiver.Handler = request =>
+        var fiftyReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var backlog = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Handler = async request =>
         {
             var id = JsonDocument.Parse(request.Body).RootElement.GetProperty("id").GetString()!;
             if (received.AddOrUpdate(id, 1, (_, n) => n + 1) == 1 && received.Count >= 50)
             {
-                killAfter.TrySetResult();
+                fiftyReceived.TrySetResult();
             }
-            return Task.FromResult(Results.Ok());
+            // From the 50th on, the receiver holds its answers until the kill, so deliveries cannot catch up with
+            // publishing and the kill lands with acknowledged events still to deliver.
+            if (fiftyReceived.Task.IsCompleted)
+            {
+                await killed.Task;
+            }
+            return Results.Ok();
         };
         await using var server = await LedgerServer.StartAsync(TStorage.Kind);
         var client = server.Client();
@@ -37,6 +45,10 @@ public abstract class CrashRecoveryTests<TStorage>
                 {
                     var e = await client.PublishAsync(new { type = "crash.test", data = new { p, i }, orderingKey = "key-" + (i % 20) });
                     acknowledged.Add(e.Id());
+                    if (fiftyReceived.Task.IsCompleted && acknowledged.Count >= received.Count + 20)
+                    {
+                        backlog.TrySetResult();
+                    }
                 }
                 catch (Exception) when (stop.IsCancellationRequested)
                 {
@@ -45,8 +57,9 @@ public abstract class CrashRecoveryTests<TStorage>
             }
         })).ToArray();
 
-        await killAfter.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        await backlog.Task.WaitAsync(TimeSpan.FromSeconds(120));
         await server.KillAsync();
+        killed.TrySetResult();
         await stop.CancelAsync();
         await Task.WhenAll(publishers.Select(p => p.ContinueWith(_ => { }, TaskScheduler.Default)));
         Assert.True(acknowledged.Count > received.Count, "the kill should land mid-load, with deliveries still to go");

@@ -85,7 +85,7 @@ public abstract class DeliveryTests<TStorage>(ServerFixture<TStorage> fixture) :
     public async Task A_redirect_is_a_failure_and_is_never_followed()
     {
         await using var receiver = await Receiver.StartAsync();
-        receiver.Handler = r => Task.FromResult(r.Path == "/hook" ? Results.Redirect("/elsewhere") : Results.Ok());
+        receiver.Handler = r => Task.FromResult(r.Path == "/hook" ? Results.Redirect(receiver.Url("/elsewhere")) : Results.Ok());
         await _client.CreateWebhookAsync(new { url = receiver.Url(), events = new[] { _type }, retrySchedule = Array.Empty<int>() });
 
         var published = await _client.PublishAsync(new { type = _type, data = new { user = "u1" } });

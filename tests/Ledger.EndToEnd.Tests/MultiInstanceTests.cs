@@ -31,7 +31,9 @@ public class MultiInstanceTests
             },
         };
         receiver.Handler = flaky.HandleAsync;
-        var settings = new Dictionary<string, string> { ["Ledger__Delivery__TimeoutSeconds"] = "5" };
+        // The receiver fails 30 % of requests at random: the breaker must not pause the webhook for what this checks.
+        var settings = PatientBreaker.Settings();
+        settings["Ledger__Delivery__TimeoutSeconds"] = "5";
         await using var first = await LedgerServer.StartAsync(StorageKind.Postgres, settings);
         await using var second = await first.StartPeerAsync();
         await WaitForSplitAsync(first, second);
@@ -112,7 +114,7 @@ public class MultiInstanceTests
     /// Waits until the two instances own every lane bucket between them, each a share. Ownership is reported only on
     /// <c>/healthz</c>, with no signal to wait on, so this polls it (every 100 ms) until it holds or the deadline passes.
     /// </summary>
-    private static async Task WaitForSplitAsync(LedgerServer first, LedgerServer second)
+    internal static async Task WaitForSplitAsync(LedgerServer first, LedgerServer second)
     {
         using var deadline = new CancellationTokenSource(Patience);
         while (true)

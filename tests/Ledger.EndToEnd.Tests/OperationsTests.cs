@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Ledger.EndToEnd.Tests;
@@ -47,8 +46,8 @@ public abstract class OperationsTests<TStorage>
         var before = await client.GetStringAsync("/v1/webhooks/events?limit=100");
         await server.KillAsync();
 
-        var rebuild = await RunVerbAsync(server, "rebuild-projections");
-        var key = (await RunVerbAsync(server, "keys", "create", "--tenant", "default")).Trim();
+        var rebuild = await server.RunVerbAsync("rebuild-projections");
+        var key = (await server.RunVerbAsync("keys", "create", "--tenant", "default")).Trim();
         await server.RestartAsync();
 
         Assert.Contains("Rebuilt from", rebuild, StringComparison.Ordinal);
@@ -58,25 +57,19 @@ public abstract class OperationsTests<TStorage>
         Assert.Equal(webhook.Id(), fetched.Id());
     }
 
-    /// <summary>Runs a CLI verb of the server's binary on the server's storage.</summary>
-    private static async Task<string> RunVerbAsync(LedgerServer server, params string[] args)
+    [Fact]
+    public async Task Rebuild_projections_refuses_while_a_server_runs_on_the_ledger()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LedgerServer.ServerBuildDirectory() };
-        foreach (var (key, value) in server.StorageSettings)
-        {
-            info.Environment[key] = value;
-        }
-        info.ArgumentList.Add(Path.Combine(LedgerServer.ServerBuildDirectory(), "Ledger.Server.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(process.ExitCode == 0, $"{string.Join(' ', args)} exited {process.ExitCode}: {await errors}");
-        return await output;
+        await using var server = await LedgerServer.StartAsync(TStorage.Kind);
+        await server.Client().CreateWebhookAsync(new { url = "http://127.0.0.1:9/hook" });
+
+        var refused = await LedgerServer.RunBinaryAsync(server.StorageSettings, "rebuild-projections");
+        await server.KillAsync();
+        var rebuilt = await LedgerServer.RunBinaryAsync(server.StorageSettings, "rebuild-projections");
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal("rebuild-projections: a Ledger server is running on this ledger; stop every instance first", refused.Errors.Trim());
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.Errors);
     }
 }
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Ledger.EndToEnd.Tests;
 
-public abstract class OrderingTests<TStorage>(ServerFixture<TStorage> fixture) : IClassFixture<ServerFixture<TStorage>>
+public abstract class OrderingTests<TStorage>(PatientBreakerServerFixture<TStorage> fixture) : IClassFixture<PatientBreakerServerFixture<TStorage>>
     where TStorage : IStorageChoice
 {
     private readonly HttpClient _client = fixture.Server.Client();
@@ -111,6 +111,6 @@ public abstract class OrderingTests<TStorage>(ServerFixture<TStorage> fixture) :
     }
 }
 
-public sealed class OrderingTestsOnSqlite(ServerFixture<OnSqlite> fixture) : OrderingTests<OnSqlite>(fixture);
+public sealed class OrderingTestsOnSqlite(PatientBreakerServerFixture<OnSqlite> fixture) : OrderingTests<OnSqlite>(fixture);
 
-public sealed class OrderingTestsOnPostgres(ServerFixture<OnPostgres> fixture) : OrderingTests<OnPostgres>(fixture);
+public sealed class OrderingTestsOnPostgres(PatientBreakerServerFixture<OnPostgres> fixture) : OrderingTests<OnPostgres>(fixture);

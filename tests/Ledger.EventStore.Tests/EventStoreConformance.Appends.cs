@@ -56,6 +56,9 @@ public abstract partial class EventStoreConformance
         Assert.Equal(7, events.Count);
         AssertChain(events);
         Assert.Equal(EventHash.Compute("", stream, 0, TestEventType, events[0].OccurredAt, events[0].Data), events[0].Hash);
+        Assert.All(events, e => Assert.Equal(2, e.HashVersion));
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(events[0].Data)));
+        Assert.Equal(EventHash.ComputeFromDigest("", stream, 0, TestEventType, events[0].OccurredAt, digest), events[0].Hash);
         Assert.Equal(events.Count, events.Select(e => e.Hash).Distinct().Count());
     }
 

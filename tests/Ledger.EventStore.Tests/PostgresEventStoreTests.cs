@@ -124,7 +124,7 @@ public sealed class PostgresEventStoreTests(PostgresFixture postgres) : EventSto
         await RestartAsync();
 
         await using var raw = await OpenRawConnectionAsync();
-        Assert.Equal([1], await ReadAsync(raw, $"SELECT version FROM \"{postgres.Schema}\".schema_migrations ORDER BY version", r => r.GetInt32(0)));
+        Assert.Equal([1, 2], await ReadAsync(raw, $"SELECT version FROM \"{postgres.Schema}\".schema_migrations ORDER BY version", r => r.GetInt32(0)));
         var columns = await ReadAsync(raw,
             $"SELECT column_name || ':' || data_type FROM information_schema.columns WHERE table_schema = '{postgres.Schema}' AND table_name = 'events' AND column_name IN ('data', 'occurred_at')",
             r => r.GetString(0));

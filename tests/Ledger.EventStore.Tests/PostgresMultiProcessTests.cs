@@ -114,6 +114,47 @@ public sealed class PostgresMultiProcessTests(PostgresFixture postgres) : IClass
     }
 
     [Fact]
+    public async Task Appends_written_in_one_round_trip_still_see_what_another_store_wrote()
+    {
+        await using var first = await OpenAsync();
+        await using var second = await OpenAsync();
+        var stream = Stream("turns");
+        var elsewhere = Stream("elsewhere");
+        var start = await first.ReadHeadPositionAsync();
+        await second.AppendAsync(elsewhere, ExpectedVersion.NoStream, Event("made by the second store"));
+
+        var head = (await first.AppendAsync(stream, ExpectedVersion.NoStream, Event("first 0"))).LastPosition;
+        var oneRoundTrip = first.OneRoundTripGroups;
+        // Only the notification sent with the one-round-trip commit can end this wait.
+        second.FallbackPollInterval = Timeout.InfiniteTimeSpan;
+        using var timeout = new CancellationTokenSource(Patience);
+        var woken = second.WaitForEventsAsync(head, timeout.Token);
+        await PollUntilAsync(() => Task.FromResult(second.ParkedWaiters == 1), "the wait parking on notifications");
+        await first.AppendAsync(stream, ExpectedVersion.At(0), Event("first 1") with { IdempotencyKey = "key" });
+        Assert.Equal(oneRoundTrip + 1, first.OneRoundTripGroups);
+        await woken.WithinAsync(Patience, "the other store waking");
+
+        // Decided from what the first store knows, refused by PostgreSQL: a key already there, a stream it never saw.
+        await Assert.ThrowsAsync<DuplicateEventException>(() => first.AppendAsync(stream, ExpectedVersion.Any, Event("again") with { IdempotencyKey = "key" }));
+        var unseen = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => first.AppendAsync(elsewhere, ExpectedVersion.NoStream, Event("taken for new")));
+        Assert.Equal(0, unseen.Actual);
+
+        // The second store moves the stream on behind the first one's back.
+        await second.AppendAsync(stream, ExpectedVersion.At(1), Event("second 2"));
+        var stale = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => first.AppendAsync(stream, ExpectedVersion.At(1), Event("stale")));
+        Assert.Equal(2, stale.Actual);
+        Assert.Equal(3, (await first.AppendAsync(stream, ExpectedVersion.At(2), Event("first 3"))).Streams[0].LastVersion);
+
+        var events = await second.ReadStreamAsync(stream);
+        Assert.Equal(
+            [Event("first 0").Data, Event("first 1").Data, Event("second 2").Data, Event("first 3").Data],
+            events.Select(e => e.Data));
+        Assert.True(EventHash.VerifyChain(events, out var problem), problem);
+        var all = await second.ReadAllAsync(start, 100);
+        Assert.Equal(Enumerable.Range(1, 5).Select(p => start + p), all.Select(e => e.Position));
+    }
+
+    [Fact]
     public async Task Wait_on_one_store_wakes_for_a_commit_made_by_another()
     {
         await using var waiting = await OpenAsync();
@@ -171,7 +212,7 @@ public sealed class PostgresMultiProcessTests(PostgresFixture postgres) : IClass
             await using var versions = new NpgsqlCommand($"SELECT count(*), count(DISTINCT version), min(version) FROM \"{schema}\".schema_migrations", connection);
             await using var row = await versions.ExecuteReaderAsync();
             Assert.True(await row.ReadAsync());
-            Assert.Equal((1L, 1L, 1), (row.GetInt64(0), row.GetInt64(1), row.GetInt32(2)));
+            Assert.Equal((2L, 2L, 1), (row.GetInt64(0), row.GetInt64(1), row.GetInt32(2)));
         }
         finally
         {

@@ -111,7 +111,7 @@ public sealed class SqliteEventStoreTests : EventStoreConformance
 
         await using var raw = OpenRawConnection();
         Assert.Equal("wal", Scalar(raw, "PRAGMA journal_mode"));
-        Assert.Equal(1L, Scalar(raw, "PRAGMA user_version"));
+        Assert.Equal(2L, Scalar(raw, "PRAGMA user_version"));
         Assert.Equal(
             ["events", "events_idempotency_key", "streams"],
             Strings(raw, "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"));
@@ -135,6 +135,22 @@ public sealed class SqliteEventStoreTests : EventStoreConformance
         Assert.Equal((EventHash.Truncate(T0) - DateTimeOffset.UnixEpoch).Ticks / 10, reader.GetInt64(1));
         Assert.Equal("key", reader.GetString(2));
         Assert.Equal("integer", reader.GetString(3));
+    }
+
+    [Fact]
+    public async Task Ledger_written_with_hash_version_1_still_verifies_and_new_events_use_version_2()
+    {
+        var path = _directory.File("v1.db");
+        const string stream = "order-1";
+        var times = new[] { T0, T0.AddSeconds(1) };
+        await VersionOneSqliteLedger.WriteAsync(path, stream, TestEventType, times);
+
+        await using var store = SqliteEventStore.Open(path);
+        await store.AppendAsync(stream, ExpectedVersion.At(1), new NewEvent(TestEventType, """{"n":2}""", T0.AddSeconds(2)));
+        var events = await store.ReadStreamAsync(stream);
+
+        Assert.Equal([1, 1, 2], events.Select(e => e.HashVersion));
+        Assert.True(EventHash.VerifyChain(events, out var problem), problem);
     }
 
     [Fact]

@@ -40,16 +40,18 @@ public sealed class SharedServerCollection : ICollectionFixture<SharedServer>
     public const string Name = "graphql server";
 }
 
-/// <summary>Where things are: the repository, and the shared contract beside it.</summary>
+/// <summary>Where things are: the repository, its schema file, and the design folder's contract when it is beside it.</summary>
 public static class Repository
 {
     public static string Root => NodeScripts.RepoRoot;
 
+    public static string SchemaPath => Path.Combine(Root, Ledger.GraphQL.Schema.SchemaDocument.RepositoryPath);
+
     /// <summary>
-    /// <c>shared/schema.graphql</c>: the first folder named <c>shared</c> holding it, looking beside the repository
-    /// and then beside each folder above it.
+    /// <c>shared/schema.graphql</c> of the design folder, looking beside the repository and then beside each folder above
+    /// it; null when there is none (a user's clone has no design folder).
     /// </summary>
-    public static string ContractSchemaPath()
+    public static string? ContractSchemaPath()
     {
         for (var directory = new DirectoryInfo(Root); directory is not null; directory = directory.Parent)
         {
@@ -59,6 +61,6 @@ public static class Repository
                 return candidate;
             }
         }
-        throw new InvalidOperationException($"no shared/schema.graphql beside {Root} or any folder above it");
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GraphQLParser;
 using GraphQLParser.AST;
+using Ledger.TestSupport;
 
 namespace Ledger.GraphQL.Tests;
 
@@ -125,10 +126,59 @@ public sealed class HttpRootFieldTests(SharedServer shared)
             .GetProperty("resetCircuitBreaker");
         Assert.Equal("CLOSED", reset.Str("circuitState"));
 
+        var caller = (await RunAsync(client, "caller", "{ caller { portalTokenId webhookIds capabilities expiresAt } }")).GetProperty("caller");
+        Assert.Equal(JsonValueKind.Null, caller.GetProperty("portalTokenId").ValueKind);
+        Assert.Equal(["READ", "REPLAY", "MANAGE"], caller.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
+
+        var portalToken = (await RunAsync(client, "createPortalToken", """
+            mutation($id: ID!) { createPortalToken(input: { webhookIds: [$id], capabilities: [READ, REPLAY] }) { id token url expiresAt webhookIds capabilities } }
+            """, new { id = webhookId })).GetProperty("createPortalToken");
+        Assert.StartsWith("pt_", portalToken.Str("id"));
+        Assert.Equal("/inspector?token=" + portalToken.Str("token"), portalToken.Str("url"));
+        Assert.Equal(["READ", "REPLAY"], portalToken.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
+        Assert.True((await RunAsync(client, "revokePortalToken", "mutation($id: ID!) { revokePortalToken(id: $id) }", new { id = portalToken.Str("id") }))
+            .GetProperty("revokePortalToken").GetBoolean());
+        var audit = (await RunAsync(client, "auditLog", "query($actor: String) { auditLog(actor: $actor, first: 2) { edges { cursor node { occurredAt actor ip action subject } } pageInfo { hasNextPage endCursor } } }",
+            new { actor = (string?)null })).GetProperty("auditLog");
+        var revokedEntry = audit.GetProperty("edges")[0].GetProperty("node");
+        Assert.Equal(("portal-token.revoked", portalToken.Str("id")), (revokedEntry.Str("action"), revokedEntry.Str("subject")));
+        Assert.StartsWith("ak_", revokedEntry.Str("actor"), StringComparison.Ordinal);
+        Assert.True(audit.GetProperty("pageInfo").GetProperty("hasNextPage").GetBoolean());
+
+        var series = (await RunAsync(client, "statsSeries", "query($id: ID, $since: DateTime!) { statsSeries(webhookId: $id, granularity: HOUR, since: $since) { start deliveriesCreated } }",
+            new { id = webhookId, since = DateTimeOffset.UtcNow.AddDays(-2) }))
+            .GetProperty("statsSeries");
+        Assert.True(series.EnumerateArray().Sum(b => b.GetProperty("deliveriesCreated").GetInt64()) >= 1);
+        var job = (await RunAsync(client, "startReplay", "mutation($id: ID!) { startReplay(input: { webhookId: $id, since: \"2000-01-01T00:00:00Z\" }) { id total startedBy } }", new { id = webhookId }))
+            .GetProperty("startReplay");
+        Assert.StartsWith("ak_", job.Str("startedBy"), StringComparison.Ordinal);
+        Assert.Equal(job.Str("id"), (await RunAsync(client, "replayJob", "query($id: ID!) { replayJob(id: $id) { id } }", new { id = job.Str("id") })).GetProperty("replayJob").Str("id"));
+        Assert.Contains((await RunAsync(client, "replayJobs", "{ replayJobs { id } }")).GetProperty("replayJobs").EnumerateArray(), j => j.Str("id") == job.Str("id"));
+        Assert.NotEqual("running", (await RunAsync(client, "cancelReplay", "mutation($id: ID!) { cancelReplay(id: $id) { status } }", new { id = job.Str("id") }))
+            .GetProperty("cancelReplay").Str("status")?.ToLowerInvariant());
+
+        using var anonymous = new HttpClient { BaseAddress = shared.Server.BaseAddress };
+        async Task<string> DownloadAsync(JsonElement download)
+        {
+            Assert.True(download.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+            using var response = await anonymous.GetAsync(new Uri(download.Str("url"), UriKind.Relative));
+            Assert.Equal(200, (int)response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+        var ledgerExport = await DownloadAsync((await RunAsync(client, "exportLedger", "mutation { exportLedger(input: { streams: \"webhook-\" }) { url expiresAt kind format } }"))
+            .GetProperty("exportLedger"));
+        Assert.Contains($"\"webhook-{webhookId}\"", ledgerExport, StringComparison.Ordinal);
+        var deliveriesExport = CsvText.Read(await DownloadAsync((await RunAsync(client, "exportDeliveries",
+            "mutation($id: ID!) { exportDeliveries(input: { webhookId: $id, format: CSV }) { url expiresAt } }", new { id = webhookId })).GetProperty("exportDeliveries")));
+        Assert.Contains(deliveriesExport, r => r["deliveryId"] == deliveryId && r["orderingKey"] == "market-42");
+        var attemptsExport = CsvText.Read(await DownloadAsync((await RunAsync(client, "exportAttempts",
+            "mutation($id: ID!) { exportAttempts(input: { webhookId: $id }) { url expiresAt } }", new { id = webhookId })).GetProperty("exportAttempts")));
+        Assert.True(attemptsExport.Count(r => r["deliveryId"] == deliveryId) >= 3);
+
         Assert.True((await RunAsync(client, "deleteWebhook", "mutation($id: ID!) { deleteWebhook(id: $id) }", new { id = webhookId })).GetProperty("deleteWebhook").GetBoolean());
         Assert.Equal(JsonValueKind.Null, (await client.QueryAsync("query($id: ID!) { webhook(id: $id) { id } }", new { id = webhookId })).GetProperty("webhook").ValueKind);
 
-        var contract = Parser.Parse(await File.ReadAllTextAsync(Repository.ContractSchemaPath()));
+        var contract = Parser.Parse(await File.ReadAllTextAsync(Repository.SchemaPath));
         var roots = contract.Definitions.OfType<GraphQLObjectTypeDefinition>()
             .Where(t => t.Name.StringValue is "Query" or "Mutation")
             .SelectMany(t => t.Fields!.Items.Select(f => f.Name.StringValue))

@@ -5,7 +5,10 @@ using System.Threading.Channels;
 
 namespace Ledger.GraphQL.Tests;
 
-/// <summary>The npm graphql-ws client, run by Node (tests/node/graphql-subscribe.mjs), printing what it receives line by line.</summary>
+/// <summary>
+/// The npm graphql-ws client, run by Node (tests/node/graphql-subscribe.mjs, or a script of the docs), printing what
+/// it receives line by line.
+/// </summary>
 public sealed class NodeSubscriber : IDisposable
 {
     public const string SetupHint = "run `npm ci --prefix tests/node` from the repository root (Node.js 20+ needed)";
@@ -28,7 +31,13 @@ public sealed class NodeSubscriber : IDisposable
         }
     }
 
-    public static NodeSubscriber Start(object input)
+    public static NodeSubscriber Start(object input) =>
+        Launch(Path.Combine("tests", "node", "graphql-subscribe.mjs"), new Dictionary<string, string>(), JsonSerializer.Serialize(input));
+
+    /// <summary>Runs <paramref name="script"/> (a path from the repository root) with <paramref name="environment"/> set.</summary>
+    public static NodeSubscriber StartScript(string script, IReadOnlyDictionary<string, string> environment) => Launch(script, environment, "");
+
+    private static NodeSubscriber Launch(string script, IReadOnlyDictionary<string, string> environment, string stdin)
     {
         RequireModules();
         var start = new ProcessStartInfo("node")
@@ -41,7 +50,11 @@ public sealed class NodeSubscriber : IDisposable
             StandardInputEncoding = new UTF8Encoding(false),
             StandardOutputEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(Path.Combine("tests", "node", "graphql-subscribe.mjs"));
+        start.ArgumentList.Add(script);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         Process process;
         try
         {
@@ -73,19 +86,21 @@ public sealed class NodeSubscriber : IDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        process.StandardInput.Write(JsonSerializer.Serialize(input));
+        process.StandardInput.Write(stdin);
         process.StandardInput.Close();
         return subscriber;
     }
 
     /// <summary>The next line the client printed, as JSON.</summary>
-    public async Task<JsonElement> NextAsync(TimeSpan timeout)
+    public async Task<JsonElement> NextAsync(TimeSpan timeout) => JsonDocument.Parse(await NextLineAsync(timeout)).RootElement.Clone();
+
+    /// <summary>The next line the script printed.</summary>
+    public async Task<string> NextLineAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            var line = await _lines.Reader.ReadAsync(cancel.Token);
-            return JsonDocument.Parse(line).RootElement.Clone();
+            return await _lines.Reader.ReadAsync(cancel.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
@@ -97,6 +112,8 @@ public sealed class NodeSubscriber : IDisposable
             throw new InvalidOperationException($"the graphql-ws client printed nothing more within {timeout.TotalSeconds} s; its stderr: {errors}", ex);
         }
     }
+
+    public bool HasExited => _process.HasExited;
 
     public async Task<int> ExitCodeAsync(TimeSpan timeout)
     {

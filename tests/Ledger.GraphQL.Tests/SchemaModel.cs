@@ -44,6 +44,8 @@ public sealed class SchemaModel
                 case GraphQLScalarTypeDefinition scalar:
                     model.Types[scalar.Name.StringValue] = new TypeInfo("SCALAR", [], [], []);
                     break;
+                case GraphQLSchemaDefinition:
+                    break;
                 default:
                     throw new NotSupportedException($"the contract uses a {definition.Kind} definition this comparison does not know");
             }
@@ -51,12 +53,19 @@ public sealed class SchemaModel
         return model;
     }
 
+    private static readonly HashSet<string> BuiltInScalars = new(StringComparer.Ordinal) { "String", "Int", "Float", "Boolean", "ID" };
+
+    /// <summary>The served schema's own types: introspection types and the built-in scalars, which SDL leaves out, are skipped.</summary>
     public static SchemaModel FromIntrospection(JsonElement schema)
     {
         var model = new SchemaModel();
         foreach (var type in schema.GetProperty("types").EnumerateArray())
         {
             var name = type.GetProperty("name").GetString()!;
+            if (name.StartsWith("__", StringComparison.Ordinal) || BuiltInScalars.Contains(name))
+            {
+                continue;
+            }
             model.Types[name] = new TypeInfo(
                 type.GetProperty("kind").GetString()!,
                 Items(type, "fields").ToDictionary(f => f.GetProperty("name").GetString()!, f => new Field(Print(f.GetProperty("type")), Arguments(f, "args"))),

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Ledger.Domain;
 using Ledger.EventStore;
+using Ledger.EventStore.Cluster;
 using Ledger.EventStore.Postgres;
 using Ledger.Projections;
-using Ledger.Projections.Cluster;
 using Ledger.TestSupport;
 using Npgsql;
 
@@ -140,7 +140,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         new(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { ApplicationName = $"{schema}-{name}" }.ConnectionString, schema, Fast);
 
     private static ProjectionRunner Runner(IEventStore store, ReadModelDatabase database, IClusterLeases leases, params IProjectionObserver[] observers) =>
-        new(store, database, [new WebhooksProjection(), new EventsProjection(), new DeliveriesProjection()], observers, null, leases) { BatchSize = 7 };
+        new(store, database, LedgerProjections.All(), observers, null, leases) { BatchSize = 7 };
 
     /// <summary>The read models replayed from scratch by one runner into a schema of their own.</summary>
     private async Task<string> RebuiltDumpAsync(IEventStore store)

@@ -1,4 +1,4 @@
-using Ledger.Projections.Cluster;
+using Ledger.EventStore.Cluster;
 
 namespace Ledger.Projections.Tests;
 

@@ -46,6 +46,7 @@ public sealed partial class LedgerServer : IAsyncDisposable
 
     private readonly Dictionary<string, string> _settings;
     private readonly StringBuilder _output = new();
+    private TaskCompletionSource _line = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ownsStorage;
     private Process? _process;
 
@@ -65,7 +66,8 @@ public sealed partial class LedgerServer : IAsyncDisposable
 
     /// <summary>The settings (environment variables) that select this server's storage: for CLI verbs and peers.</summary>
     public IReadOnlyDictionary<string, string> StorageSettings =>
-        _settings.Where(s => s.Key.StartsWith("Ledger__Storage__", StringComparison.Ordinal) || s.Key.StartsWith("ConnectionStrings__", StringComparison.Ordinal))
+        _settings.Where(s => s.Key.StartsWith("Ledger__Storage__", StringComparison.Ordinal) || s.Key.StartsWith("Ledger__Secrets__", StringComparison.Ordinal)
+                || s.Key.StartsWith("ConnectionStrings__", StringComparison.Ordinal))
             .ToDictionary(s => s.Key, s => s.Value);
 
     /// <summary>The ledger's schema on PostgreSQL (its read models are in <c>{schema}_read</c>).</summary>
@@ -91,10 +93,20 @@ public sealed partial class LedgerServer : IAsyncDisposable
     public static Task<LedgerServer> StartAsync(IDictionary<string, string>? settings = null) => StartAsync(StorageKind.Sqlite, settings);
 
     /// <exception cref="InvalidOperationException">PostgreSQL was asked for and <c>LEDGER_TEST_POSTGRES</c> is not set.</exception>
-    public static async Task<LedgerServer> StartAsync(StorageKind storage, IDictionary<string, string>? settings = null)
+    public static async Task<LedgerServer> StartAsync(StorageKind storage, IDictionary<string, string>? settings = null) =>
+        (await StartTogetherAsync(storage, 1, settings))[0];
+
+    /// <summary>
+    /// <paramref name="count"/> server processes started at the same moment on one new storage (more than one:
+    /// PostgreSQL only); the first owns the storage.
+    /// </summary>
+    public static async Task<LedgerServer[]> StartTogetherAsync(StorageKind storage, int count, IDictionary<string, string>? settings = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "ledger-e2e-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(directory);
+        if (count > 1 && storage != StorageKind.Postgres)
+        {
+            throw new InvalidOperationException("several instances share one storage on PostgreSQL only");
+        }
+        var directory = NewDataDirectory();
         var all = new Dictionary<string, string>
         {
             ["Ledger__Delivery__AllowPrivateNetworks"] = "true",
@@ -108,6 +120,7 @@ public sealed partial class LedgerServer : IAsyncDisposable
             all["Ledger__Storage__Provider"] = "postgres";
             all["ConnectionStrings__Ledger"] = connection.ConnectionString;
             all["Ledger__Storage__Postgres__Schema"] = schema;
+            all["Ledger__Secrets__MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         }
         else
         {
@@ -117,17 +130,29 @@ public sealed partial class LedgerServer : IAsyncDisposable
         {
             all[key] = value;
         }
-        var server = new LedgerServer(storage, directory, all, ownsStorage: true);
+        var servers = Enumerable.Range(0, count)
+            .Select(i => new LedgerServer(storage, i == 0 ? directory : NewDataDirectory(), all, ownsStorage: i == 0))
+            .ToArray();
         try
         {
-            await server.StartProcessAsync();
+            await Task.WhenAll(servers.Select(s => s.StartProcessAsync()));
         }
         catch
         {
-            await server.DisposeAsync();
+            foreach (var server in servers.Reverse())
+            {
+                await server.DisposeAsync();
+            }
             throw;
         }
-        return server;
+        return servers;
+    }
+
+    private static string NewDataDirectory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "ledger-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(directory);
+        return directory;
     }
 
     /// <summary>Another server process on the same PostgreSQL database and schema, with its own settings added.</summary>
@@ -137,8 +162,7 @@ public sealed partial class LedgerServer : IAsyncDisposable
         {
             throw new InvalidOperationException("several instances share one storage on PostgreSQL only");
         }
-        var directory = Path.Combine(Path.GetTempPath(), "ledger-e2e-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(directory);
+        var directory = NewDataDirectory();
         var all = new Dictionary<string, string>(_settings);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -170,6 +194,36 @@ public sealed partial class LedgerServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs a CLI verb of the server's binary on this server's storage; fails the test unless it exits 0.</summary>
+    public async Task<string> RunVerbAsync(params string[] args)
+    {
+        var result = await RunBinaryAsync(StorageSettings, args);
+        Xunit.Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)} exited {result.ExitCode}: {result.Errors}");
+        return result.Output;
+    }
+
+    /// <summary>Runs the server's binary to its end (a CLI verb, or a start that is refused) with these settings as environment.</summary>
+    public static async Task<BinaryRun> RunBinaryAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var directory = ServerBuildDirectory();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+        info.ArgumentList.Add(Path.Combine(directory, "Ledger.Server.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return new BinaryRun(process.ExitCode, await output, await errors);
+    }
+
     public HttpClient Client(string apiKey = ApiKey)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -193,7 +247,7 @@ public sealed partial class LedgerServer : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        info.Environment["Logging__LogLevel__Ledger.Projections.Cluster"] = "Information";
+        info.Environment["Logging__LogLevel__Ledger.EventStore.Cluster"] = "Information";
         foreach (var (key, value) in _settings)
         {
             info.Environment[key] = value;
@@ -202,7 +256,12 @@ public sealed partial class LedgerServer : IAsyncDisposable
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnLine(e.Data, listening);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data, listening);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"the server exited before listening:\n{Output}"));
+        process.Exited += (_, _) =>
+        {
+            // Exited can come before the last lines are read: wait for both streams to end so the message has them.
+            process.WaitForExit();
+            listening.TrySetException(new InvalidOperationException($"the server exited before listening:\n{Output}"));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -216,10 +275,14 @@ public sealed partial class LedgerServer : IAsyncDisposable
         {
             return;
         }
+        TaskCompletionSource arrived;
         lock (_output)
         {
             _output.AppendLine(line);
+            arrived = _line;
+            _line = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        arrived.TrySetResult();
         var match = ListeningLine().Match(line);
         if (match.Success)
         {
@@ -227,7 +290,36 @@ public sealed partial class LedgerServer : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (http://[^\s]+)")]
+    /// <summary>Waits until a line the server printed satisfies <paramref name="condition"/>; returns that line.</summary>
+    public async Task<string> WaitForOutputLineAsync(Func<string, bool> condition, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            Task arrived;
+            string output;
+            lock (_output)
+            {
+                arrived = _line.Task;
+                output = _output.ToString();
+            }
+            if (output.Split('\n').FirstOrDefault(l => condition(l.TrimEnd('\r'))) is { } found)
+            {
+                return found.TrimEnd('\r');
+            }
+            try
+            {
+                await arrived.WaitAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the server printed no such line; its output:\n{output}");
+            }
+        }
+    }
+
+    // In a JSON log line the address ends at the closing quote.
+    [GeneratedRegex(@"Now listening on: (http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 
     /// <summary>The server's own build output, in the configuration the calling test assembly was built in.</summary>
@@ -261,3 +353,6 @@ public sealed partial class LedgerServer : IAsyncDisposable
         }
     }
 }
+
+/// <summary>How a run of the server's binary ended.</summary>
+public sealed record BinaryRun(int ExitCode, string Output, string Errors);

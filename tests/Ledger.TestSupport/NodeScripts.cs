@@ -19,7 +19,7 @@ public static class NodeScripts
     public static void RequireModules()
     {
         var modules = Path.Combine(NodeDirectory, "node_modules");
-        foreach (var package in new[] { "standardwebhooks", "svix", "stripe" })
+        foreach (var package in new[] { "standardwebhooks", "svix", "stripe", "@multiversx/sdk-core" })
         {
             if (!File.Exists(Path.Combine(modules, package, "package.json")))
             {
@@ -30,9 +30,24 @@ public static class NodeScripts
     }
 
     /// <summary>Runs <c>node tests/node/{script}</c> with <paramref name="stdin"/> and returns its standard output.</summary>
-    public static async Task<string> RunAsync(string script, string stdin)
+    public static Task<string> RunAsync(string script, string stdin) =>
+        RunProgramAsync("node", [Path.Combine("tests", "node", script)], stdin, $"install Node.js 20+ and {SetupHint}");
+
+    /// <summary>
+    /// Runs <paramref name="program"/> in the repository root with <paramref name="stdin"/> and returns its standard
+    /// output; fails the test when it cannot start (<paramref name="installHint"/> says how to get it), fails or hangs.
+    /// </summary>
+    public static async Task<string> RunProgramAsync(string program, IReadOnlyList<string> arguments, string stdin, string installHint)
     {
-        var start = new ProcessStartInfo("node")
+        var run = await RunProgramToExitAsync(program, arguments, stdin, installHint);
+        Assert.True(run.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited with {run.ExitCode}: {run.Errors}");
+        return run.Output;
+    }
+
+    /// <summary>Like <see cref="RunProgramAsync"/>, but hands back the exit code instead of requiring 0.</summary>
+    public static async Task<BinaryRun> RunProgramToExitAsync(string program, IReadOnlyList<string> arguments, string stdin, string installHint)
+    {
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = RepoRoot,
             RedirectStandardInput = true,
@@ -43,16 +58,20 @@ public static class NodeScripts
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(Path.Combine("tests", "node", script));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var name = $"{program} {string.Join(' ', arguments)}";
 
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+            process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            Assert.Fail($"Could not start `node` ({ex.Message}); install Node.js 20+ and {SetupHint}.");
+            Assert.Fail($"Could not start `{program}` ({ex.Message}); {installHint}.");
             throw;
         }
         using (process)
@@ -69,12 +88,9 @@ public static class NodeScripts
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                Assert.Fail($"node {script} did not finish within {Timeout.TotalSeconds} s");
+                Assert.Fail($"{name} did not finish within {Timeout.TotalSeconds} s");
             }
-            var output = await stdout;
-            var errors = await stderr;
-            Assert.True(process.ExitCode == 0, $"node {script} exited with {process.ExitCode}: {errors}");
-            return output;
+            return new BinaryRun(process.ExitCode, await stdout, await stderr);
         }
     }
 

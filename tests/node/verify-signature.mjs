@@ -1,6 +1,7 @@
 // Verifies a Ledger request the way each profile's receivers do, with their own libraries and code.
 //
-// stdin: one request {"profile", "secret", "headers": {name: value}, "body" | "bodyBase64"}, or an array of them.
+// stdin: one request {"profile", "secret", "headers": {name: value}, "body" | "bodyBase64"}, or an array of them
+//        (kepler: "address" — the erd1… signing address — instead of "secret").
 // stdout: {"ok":true} or {"ok":false,"error":"…"} for each, in the same shape (one object, or an array).
 //
 //   standard  standardwebhooks' Webhook(secret).verify(body, headers)
@@ -10,6 +11,8 @@
 //   v2k       seed 001's verifySignature: JSON.stringify of the parsed body, hex HMAC, timingSafeEqual
 //   generic   seed 002's Express middleware: the same over JSON.stringify(req.body)
 //   github    sha256=<hex HMAC of the raw body>, timingSafeEqual
+//   kepler    seed 003: @multiversx/sdk-core's MessageComputer + UserVerifier against the signing address, over
+//             the raw body (X-Signature; X-Signature-Previous too, for a signing-key rotation overlap)
 //
 // The single-header schemes (v2k, generic, github) also try {header}-Previous, as Ledger documents for rotation.
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -22,6 +25,7 @@ const libraries = {
   standardwebhooks: () => import('standardwebhooks'),
   svix: () => import('svix'),
   stripe: async () => new (await import('stripe')).default('sk_test_ledger_wire_verifier_offline'),
+  multiversx: () => import('@multiversx/sdk-core'),
 };
 const loaded = new Map();
 function load(name) {
@@ -63,6 +67,15 @@ function githubVerify(rawBody, signature, secret) {
   } catch {
     return false;
   }
+}
+
+// Seed 003's verifyWebhookSignature. sdk-core 15 has no MessageComputer.verifyMessage any more; its accounts
+// verify a message exactly so: computeBytesForVerifying, then the address's Ed25519 public key.
+async function keplerVerify(payload, signature, signingAddress) {
+  const { Address, Message, MessageComputer, UserVerifier } = await load('multiversx');
+  const address = Address.newFromBech32(signingAddress);
+  const message = new Message({ data: new Uint8Array(Buffer.from(payload)), address, signature: Buffer.from(signature, 'hex') });
+  return UserVerifier.fromAddress(address).verify(new MessageComputer().computeBytesForVerifying(message), message.signature);
 }
 
 function candidates(h, name) {
@@ -123,6 +136,13 @@ async function verify(request) {
       const event = JSON.parse(body);
       expectHeader(h, 'x-github-event', event.type);
       expectHeader(h, 'x-github-delivery', event.id);
+      return;
+    }
+    case 'kepler': {
+      const results = await Promise.all(candidates(h, 'x-signature').map((s) => keplerVerify(body, s, request.address)));
+      if (!results.some(Boolean)) throw new Error('Invalid signature');
+      expectHeader(h, 'content-type', 'application/json');
+      if (!/^ProjectX-Kepler\/\S+$/.test(h['user-agent'] ?? '')) throw new Error(`user-agent is ${JSON.stringify(h['user-agent'])}`);
       return;
     }
     default:

@@ -6,7 +6,7 @@ using System.Net.Sockets;
 namespace Ledger.Dispatcher.Destinations;
 
 /// <summary>
-/// Keeps webhook deliveries off loopback, private, link-local and other non-public networks (CONTRACT §1, SSRF)
+/// Keeps webhook deliveries off loopback, private, link-local and other non-public networks (docs/security.md, SSRF)
 /// unless <see cref="DestinationGuardOptions.AllowPrivateNetworks"/> is set. It answers twice:
 /// <see cref="CheckUrlAsync"/> when a webhook url is created or updated, for a friendly <c>400</c>; and
 /// <see cref="ConnectAsync"/> at every connection the sender opens, which is the check that holds, since DNS

@@ -19,6 +19,9 @@ public sealed record SendResult(
 {
     public bool Succeeded => FailureCode is null;
 
+    /// <summary>The answer's headers, bounded (<see cref="Http.ResponseHeaders"/>); null when no answer came.</summary>
+    public IReadOnlyList<HttpHeader>? ResponseHeaders { get; init; }
+
     public AttemptResult ToAttemptResult(string deliveryId, int attemptNumber) =>
         new(deliveryId, attemptNumber, StartedAt, DurationMs, StatusCode, FailureCode, ErrorMessage, ResponseBody, RetryAfter);
 }

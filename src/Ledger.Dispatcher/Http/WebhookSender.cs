@@ -19,7 +19,7 @@ namespace Ledger.Dispatcher.Http;
 /// </summary>
 public sealed partial class WebhookSender : IWebhookSender, IDisposable
 {
-    /// <summary>How much of an answer is kept (CONTRACT §4).</summary>
+    /// <summary>How much of an answer is kept (docs/delivery-semantics.md).</summary>
     public const int KeptBodyBytes = 4 * 1024;
 
     /// <summary>How much of an answer is read at most; the rest is left unread and the connection closed.</summary>
@@ -63,7 +63,27 @@ public sealed partial class WebhookSender : IWebhookSender, IDisposable
             throw new ArgumentException("Timeout must be positive", nameof(request));
         }
 
-        using var message = CreateMessage(request);
+        HttpRequestMessage message;
+        try
+        {
+            message = CreateMessage(request);
+        }
+        catch (UnsendableHeaderException ex)
+        {
+            // Only an event stored before its fields were validated can get here; nothing is sent, and the
+            // delivery runs out its retries rather than holding its lane.
+            LogFailure(_logger, request.Url.Host, FailureCodes.InvalidRequest, ex);
+            return new SendResult(null, FailureCodes.InvalidRequest, ex.Message, null, 0, _timeProvider.GetUtcNow(), null);
+        }
+
+        using (message)
+        {
+            return await SendMessageAsync(message, request, cancellationToken);
+        }
+    }
+
+    private async Task<SendResult> SendMessageAsync(HttpRequestMessage message, SendRequest request, CancellationToken cancellationToken)
+    {
         var startedAt = _timeProvider.GetUtcNow();
         var started = _timeProvider.GetTimestamp();
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -71,11 +91,13 @@ public sealed partial class WebhookSender : IWebhookSender, IDisposable
 
         int? status = null;
         TimeSpan? retryAfter = null;
+        IReadOnlyList<HttpHeader>? responseHeaders = null;
         try
         {
             using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
             status = (int)response.StatusCode;
             retryAfter = ReadRetryAfter(response);
+            responseHeaders = ResponseHeaders.Keep(response);
             var body = await ReadBodyAsync(response.Content, attempt.Token);
             return status is >= 200 and <= 299
                 ? Result(status, null, null, body)
@@ -104,7 +126,7 @@ public sealed partial class WebhookSender : IWebhookSender, IDisposable
         {
             var elapsed = _timeProvider.GetElapsedTime(started).TotalMilliseconds;
             var durationMs = (int)Math.Clamp(Math.Round(elapsed), 0, int.MaxValue);
-            return new SendResult(statusCode, failureCode, errorMessage, body, durationMs, startedAt, retryAfter);
+            return new SendResult(statusCode, failureCode, errorMessage, body, durationMs, startedAt, retryAfter) { ResponseHeaders = responseHeaders };
         }
     }
 
@@ -154,13 +176,8 @@ public sealed partial class WebhookSender : IWebhookSender, IDisposable
 
         try
         {
-            // Without validation the values go out exactly as written.
-            if (!content.Headers.TryAddWithoutValidation("Content-Type", request.ContentType)
-                || !message.Headers.TryAddWithoutValidation("User-Agent", request.UserAgent))
-            {
-                throw new ArgumentException("ContentType and UserAgent must be valid header values", nameof(request));
-            }
-
+            AddHeader(content.Headers, "Content-Type", request.ContentType);
+            AddHeader(message.Headers, "User-Agent", request.UserAgent);
             foreach (var (name, value) in request.Headers)
             {
                 if (ReservedHeaders.Contains(name))
@@ -168,10 +185,7 @@ public sealed partial class WebhookSender : IWebhookSender, IDisposable
                     throw new ArgumentException($"header {name} is set by the sender", nameof(request));
                 }
 
-                if (!message.Headers.TryAddWithoutValidation(name, value) && !content.Headers.TryAddWithoutValidation(name, value))
-                {
-                    throw new ArgumentException($"header {name} is not a valid header", nameof(request));
-                }
+                AddHeader(message.Headers, name, value);
             }
 
             return message;
@@ -182,6 +196,30 @@ public sealed partial class WebhookSender : IWebhookSender, IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Adds one header through the API that validates it (it refuses CR and LF, which would end the header and start
+    /// another, or a second request), after a stricter check of our own: printable ASCII only, so neither NUL nor any
+    /// other control character reaches the receiver, whatever a profile puts in a header now or later.
+    /// </summary>
+    private static void AddHeader(HttpHeaders headers, string name, string value)
+    {
+        if (!IsPrintableAscii(value))
+        {
+            throw new UnsendableHeaderException(name);
+        }
+
+        try
+        {
+            headers.Add(name, value);
+        }
+        catch (FormatException)
+        {
+            throw new UnsendableHeaderException(name);
+        }
+    }
+
+    internal static bool IsPrintableAscii(string value) => value.All(c => c is >= '\x20' and <= '\x7E');
 
     private TimeSpan? ReadRetryAfter(HttpResponseMessage response)
     {

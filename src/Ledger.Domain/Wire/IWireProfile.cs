@@ -1,6 +1,6 @@
 namespace Ledger.Domain.Wire;
 
-/// <summary>One wire profile of CONTRACT §5: the body envelope, the headers and the signature scheme a receiver expects.</summary>
+/// <summary>One wire profile of docs/wire-profiles.md: the body envelope, the headers and the signature scheme a receiver expects.</summary>
 public interface IWireProfile
 {
     string Name { get; }
@@ -22,12 +22,15 @@ public interface IWireProfile
         EnvelopeInput e, ReadOnlySpan<byte> body, IReadOnlyList<string> secrets, DateTimeOffset attemptAt);
 }
 
-/// <summary>Everything one attempt sends besides the URL.</summary>
+/// <summary>Everything one attempt sends besides the URL, and which secrets signed it (<see cref="SecretFingerprint"/>; none for kepler).</summary>
 public sealed record WireRequest(
-    ReadOnlyMemory<byte> Body,
+    byte[] Body,
     string ContentType,
     string UserAgent,
-    IReadOnlyList<KeyValuePair<string, string>> Headers);
+    IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    public IReadOnlyList<string> SecretFingerprints { get; init; } = [];
+}
 
 public static class WireProfileExtensions
 {
@@ -36,6 +39,9 @@ public static class WireProfileExtensions
     {
         ArgumentNullException.ThrowIfNull(profile);
         var body = profile.RenderBody(e);
-        return new WireRequest(body, profile.ContentType, profile.UserAgent, profile.SignatureHeaders(e, body, secrets, attemptAt));
+        return new WireRequest(body, profile.ContentType, profile.UserAgent, profile.SignatureHeaders(e, body, secrets, attemptAt))
+        {
+            SecretFingerprints = [.. secrets.Select(SecretFingerprint.Of)],
+        };
     }
 }

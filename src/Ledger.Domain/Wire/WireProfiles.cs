@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Ledger.Domain.Wire;
 
-/// <summary>The wire profiles by name (CONTRACT §5).</summary>
+/// <summary>The wire profiles by name (docs/wire-profiles.md).</summary>
 public static class WireProfiles
 {
     public const string JsonContentType = "application/json; charset=utf-8";
@@ -17,7 +17,7 @@ public static class WireProfiles
     public static IWireProfile Generic { get; } = new GenericProfile();
     public static IWireProfile Github { get; } = new GithubProfile();
 
-    /// <summary>The implemented profiles (<c>kepler</c> is not one yet).</summary>
+    /// <summary>The profiles signed with a webhook's secrets: all but <c>kepler</c>, which the server's key signs (<see cref="KeplerEnvelope"/>).</summary>
     public static IReadOnlyList<IWireProfile> All { get; } = [Standard, Svix, Kash, V2k, Generic, Github];
 
     public static bool TryGet(string? name, [NotNullWhen(true)] out IWireProfile? profile)
@@ -31,5 +31,5 @@ public static class WireProfiles
         TryGet(name, out var profile)
             ? profile
             : throw new ArgumentException(
-                Profiles.IsKnown(name) ? $"wire profile '{name}' is not implemented yet" : $"unknown wire profile '{name}'", nameof(name));
+                Profiles.IsKnown(name) ? $"wire profile '{name}' is not signed with webhook secrets; the server's signing keys sign it" : $"unknown wire profile '{name}'", nameof(name));
 }

@@ -15,6 +15,9 @@ public sealed class PostgresEventStore : IEventStore
 {
     public const string DefaultSchema = "ledger";
 
+    /// <summary>Statements kept prepared per connection unless the connection string says otherwise (<c>Max Auto Prepare</c>).</summary>
+    public const int DefaultMaxAutoPrepare = 32;
+
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(2);
 
     private readonly NpgsqlDataSource _dataSource;
@@ -35,7 +38,7 @@ public sealed class PostgresEventStore : IEventStore
         _dataSource = dataSource;
         _listenSource = listenSource;
         _schema = schema;
-        const string columns = "stream_id, version, position, type, occurred_at, data, hash, idempotency_key";
+        const string columns = "stream_id, version, position, type, occurred_at, data, hash, idempotency_key, hash_version";
         _readStreamSql = $"SELECT {columns} FROM {schema.Events} WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3";
         _readAllSql = $"SELECT {columns} FROM {schema.Events} WHERE position > $1 ORDER BY position LIMIT $2";
         _readAtSql = $"SELECT {columns} FROM {schema.Events} WHERE position = $1";
@@ -55,6 +58,9 @@ public sealed class PostgresEventStore : IEventStore
         get => _writer.BeforeCommit;
         set => _writer.BeforeCommit = value;
     }
+
+    /// <summary>How many groups of appends were written in one round trip.</summary>
+    internal long OneRoundTripGroups => _writer.OneRoundTripGroups;
 
     /// <summary>Whether the LISTEN connection is up (waits are woken by notifications, not by polling).</summary>
     internal bool IsListening => _feed.IsListening;
@@ -92,6 +98,11 @@ public sealed class PostgresEventStore : IEventStore
         }
         // Tells which request of a group-commit batch failed.
         settings.IncludeFailedBatchedCommand = true;
+        // The store's statements are a handful of fixed texts: prepared once per connection, not parsed per call.
+        if (settings.MaxAutoPrepare == 0)
+        {
+            settings.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
         var listenSettings = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
         {
             ApplicationName = settings.ApplicationName + "-listener",
@@ -310,7 +321,10 @@ public sealed class PostgresEventStore : IEventStore
                     OccurredAt: reader.GetFieldValue<DateTimeOffset>(4),
                     Data: reader.GetString(5),
                     Hash: reader.GetString(6),
-                    IdempotencyKey: reader.IsDBNull(7) ? null : reader.GetString(7)));
+                    IdempotencyKey: reader.IsDBNull(7) ? null : reader.GetString(7))
+                {
+                    HashVersion = reader.GetInt16(8),
+                });
             }
             return events;
         }

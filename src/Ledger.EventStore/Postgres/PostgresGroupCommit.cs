@@ -22,7 +22,11 @@ namespace Ledger.EventStore.Postgres;
 /// therefore sees every position up to N, and <see cref="IEventStore.ReadAllAsync"/> is a plain
 /// <c>WHERE position &gt; after ORDER BY position</c>. A rolled-back transaction leaves no hole either: its
 /// positions are handed out again. The price is one appending transaction per schema at a time, which group commit
-/// amortises (many requests, three round trips: plan, write, commit). The alternative, an xid8 /
+/// amortises, and which is held for as little as one round trip: the writer remembers the heads it last committed
+/// (<see cref="PostgresStreamHeads"/>), decides a group from them in memory, and sends the lock, one guarded
+/// statement and the commit together; the guard writes nothing unless the global head is still the one it
+/// committed at and the streams it took for new are new. Otherwise (another process wrote, a key or a row
+/// PostgreSQL refuses) the group goes the planned way: plan (lock and reads), write, commit, three round trips. The alternative, an xid8 /
 /// <c>pg_snapshot_xmin</c> watermark, lets writers overlap but makes every reader wait on the oldest open
 /// transaction in the whole database, leaves holes in positions, and is harder to get right.
 /// </para>
@@ -37,6 +41,9 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
     private const int MaxGroupRequests = 256;
     private const int MaxGroupEvents = 4096;
 
+    /// <summary>After the guard found another writer had been there, groups go the planned way for a while (several processes take turns).</summary>
+    private const int PlannedGroupsAfterAMiss = 16;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresSchema _schema;
     private readonly PostgresChangeFeed _feed;
@@ -48,6 +55,13 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
     private readonly string _readKeysSql;
     private readonly string _insertEventsSql;
     private readonly string _upsertStreamsSql;
+    private readonly string _guardedWriteSql;
+    private readonly PostgresStreamHeads _known = new();
+    private NpgsqlConnection? _connection;
+    private long _oneRoundTripGroups;
+
+    /// <summary>Groups left to write the planned way before the one-round-trip way is tried again.</summary>
+    private int _plannedGroupsLeft;
 
     public PostgresGroupCommit(NpgsqlDataSource dataSource, PostgresSchema schema, PostgresChangeFeed feed, ILogger logger)
     {
@@ -63,19 +77,41 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
               ON e.stream_id = k.stream_id AND e.idempotency_key = k.idempotency_key
             """;
         _insertEventsSql = $"""
-            INSERT INTO {schema.Events} (position, stream_id, version, type, occurred_at, data, hash, idempotency_key)
-            SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
+            INSERT INTO {schema.Events} (position, stream_id, version, type, occurred_at, data, hash, idempotency_key, hash_version)
+            SELECT *, 2 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
             """;
         _upsertStreamsSql = $"""
             INSERT INTO {schema.Streams} (stream_id, version, hash)
             SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])
             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash
             """;
+        // One statement writing a whole group, but only if the writer's knowledge is still exact: the global head
+        // is the one it last committed at and the streams it assumed new have no events. Otherwise it writes
+        // nothing and answers false, and the group goes the planned way.
+        _guardedWriteSql = $"""
+            WITH guard AS (
+                SELECT (SELECT coalesce(max(position), 0) FROM {schema.Events}) = $1
+                   AND NOT EXISTS (SELECT 1 FROM {schema.Streams} WHERE stream_id = ANY($2::text[])) AS ok
+            ), written AS (
+                INSERT INTO {schema.Events} (position, stream_id, version, type, occurred_at, data, hash, idempotency_key, hash_version)
+                SELECT e.*, 2 FROM unnest($3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[]) AS e
+                WHERE (SELECT ok FROM guard)
+            ), heads AS (
+                INSERT INTO {schema.Streams} (stream_id, version, hash)
+                SELECT h.* FROM unnest($11::text[], $12::bigint[], $13::text[]) AS h
+                WHERE (SELECT ok FROM guard)
+                ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash
+            )
+            SELECT ok, (SELECT count(*) FROM (SELECT pg_notify($14, $15) WHERE ok) AS notified) FROM guard
+            """;
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Test hook: runs after a group's rows are written and before its COMMIT, with the append lock held.</summary>
     public Func<Task>? BeforeCommit { get; set; }
+
+    /// <summary>How many groups were written in one round trip (for tests).</summary>
+    public long OneRoundTripGroups => Volatile.Read(ref _oneRoundTripGroups);
 
     public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> batch, CancellationToken cancellationToken)
     {
@@ -92,6 +128,10 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
     }
 
     private async Task RunAsync()
@@ -110,7 +150,10 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
             }
             if (group.Count > 0)
             {
-                await CommitAsync(group);
+                if (!await TryWriteInOneRoundTripAsync(group))
+                {
+                    await CommitAsync(group);
+                }
                 group.Clear();
             }
         }
@@ -120,10 +163,13 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
     private async Task CommitAsync(List<PendingAppend> group)
     {
         var outcomes = new Outcome[group.Count];
+        var written = new Rows?[group.Count];
+        var read = new Dictionary<string, (long Version, string Hash)>(StringComparer.Ordinal);
+        long readHead = -1;
         long lastPosition = 0;
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync();
+            var connection = await ConnectAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             long notified = 0;
             var replanned = new HashSet<int>();
@@ -131,7 +177,8 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
             var locked = false;
             while (from < group.Count)
             {
-                var plans = await PlanAsync(connection, transaction, group, from, takeLock: !locked);
+                var (plans, head) = await PlanAsync(connection, transaction, group, from, takeLock: !locked, read);
+                readHead = locked ? readHead : head;
                 locked = true;
                 var batchLast = plans.Where(p => p.Result is not null).Select(p => p.Result!.LastPosition).DefaultIfEmpty(0).Max();
                 var (failedAt, error) = await WriteAsync(connection, transaction, plans, from, batchLast);
@@ -139,6 +186,7 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
                 for (var i = from; i < end; i++)
                 {
                     outcomes[i] = plans[i - from].Outcome;
+                    written[i] = plans[i - from].Rows;
                 }
                 if (failedAt < 0)
                 {
@@ -171,16 +219,140 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
         }
         catch (Exception e)
         {
-            // The transaction is gone, or its outcome unknown (a failed COMMIT): nothing of the group is reported
-            // written. Requests refused while planning are failed too, as the rows they were judged on may not exist.
-            var failure = PostgresErrors.IsStorageFailure(e) ? PostgresErrors.Unavailable(e) : new EventStoreUnavailableException($"the append failed: {e.Message}", e);
-            _logger.LogWarning(e, "Event store group commit of {Count} appends to schema {Schema} failed", group.Count, _schema.Name);
-            foreach (var pending in group)
-            {
-                pending.Completion.TrySetException(failure);
-            }
+            await FailAsync(group, e);
             return;
         }
+        // Everything read or written here was exact when the append lock was let go.
+        for (var i = 0; i < group.Count; i++)
+        {
+            if (outcomes[i].Result is not null && written[i] is { } rows)
+            {
+                for (var s = 0; s < rows.HeadStreams.Length; s++)
+                {
+                    read[rows.HeadStreams[s]] = (rows.HeadVersions[s], rows.HeadHashes[s]);
+                }
+            }
+        }
+        _known.Commit(lastPosition > 0 ? lastPosition : readHead, read);
+        Complete(group, outcomes, lastPosition);
+    }
+
+    /// <summary>
+    /// The way most groups go once the writer knows the heads: every request decided in memory from what the
+    /// writer last committed, and written in one round trip (the append lock, then one guarded statement; the two
+    /// run as one implicit transaction, committed before PostgreSQL answers). Returns false, having written
+    /// nothing, when the writer knows too little, when the guard finds that another writer got there first, or
+    /// when PostgreSQL refuses a row (a duplicate key, data it cannot index): the planned way then decides again
+    /// from fresh rows and reports which request it was.
+    /// </summary>
+    private async Task<bool> TryWriteInOneRoundTripAsync(List<PendingAppend> group)
+    {
+        if (_plannedGroupsLeft > 0)
+        {
+            _plannedGroupsLeft--;
+            return false;
+        }
+        if (!_known.IsKnown || BeforeCommit is not null)
+        {
+            return false;
+        }
+        var heads = new Dictionary<string, (long Version, string Hash)>(StringComparer.Ordinal);
+        var assumedNew = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pending in group)
+        {
+            foreach (var append in pending.Batch)
+            {
+                if (_known.TryGet(append.StreamId, out var head))
+                {
+                    heads[append.StreamId] = head;
+                }
+                else
+                {
+                    assumedNew.Add(append.StreamId);
+                }
+            }
+        }
+        var position = _known.Head;
+        var keys = new HashSet<(string, string)>();
+        var plans = new List<Plan>(group.Count);
+        foreach (var pending in group)
+        {
+            plans.Add(Decide(pending.Batch, heads, keys, ref position));
+        }
+        var rows = Rows.Concat(plans.Select(p => p.Rows).OfType<Rows>(), heads);
+        if (rows is null)
+        {
+            return false;
+        }
+        try
+        {
+            var connection = await ConnectAsync();
+            await using var batch = new NpgsqlBatch(connection);
+            batch.BatchCommands.Add(Command("SELECT pg_advisory_xact_lock($1)", new NpgsqlParameter<long> { TypedValue = _schema.AppendLockKey }));
+            batch.BatchCommands.Add(Command(_guardedWriteSql,
+            [
+                new NpgsqlParameter<long> { TypedValue = _known.Head },
+                new NpgsqlParameter<string[]> { TypedValue = [.. assumedNew] },
+                .. rows.EventParameters(),
+                new NpgsqlParameter<string[]> { TypedValue = rows.HeadStreams },
+                new NpgsqlParameter<long[]> { TypedValue = rows.HeadVersions },
+                new NpgsqlParameter<string[]> { TypedValue = rows.HeadHashes },
+                new NpgsqlParameter<string> { TypedValue = _schema.Channel },
+                new NpgsqlParameter<string> { TypedValue = position.ToString(CultureInfo.InvariantCulture) },
+            ]));
+            bool ok;
+            await using (var reader = await batch.ExecuteReaderAsync())
+            {
+                await reader.NextResultAsync();
+                await reader.ReadAsync();
+                ok = reader.GetBoolean(0);
+                while (await reader.NextResultAsync())
+                {
+                }
+            }
+            if (!ok)
+            {
+                _plannedGroupsLeft = PlannedGroupsAfterAMiss;
+                return false;
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation || PostgresErrors.IsBadInput(e))
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            await FailAsync(group, e);
+            return true;
+        }
+        _known.Commit(position, heads);
+        Interlocked.Increment(ref _oneRoundTripGroups);
+        Complete(group, [.. plans.Select(p => p.Outcome)], position);
+        return true;
+    }
+
+    /// <summary>
+    /// The transaction is gone, or its outcome unknown (a failed COMMIT): nothing of the group is reported written.
+    /// Requests refused while planning are failed too, as the rows they were judged on may not exist.
+    /// </summary>
+    private async Task FailAsync(List<PendingAppend> group, Exception e)
+    {
+        _known.Forget();
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.DisposeAsync();
+        }
+        var failure = PostgresErrors.IsStorageFailure(e) ? PostgresErrors.Unavailable(e) : new EventStoreUnavailableException($"the append failed: {e.Message}", e);
+        _logger.LogWarning(e, "Event store group commit of {Count} appends to schema {Schema} failed", group.Count, _schema.Name);
+        foreach (var pending in group)
+        {
+            pending.Completion.TrySetException(failure);
+        }
+    }
+
+    private void Complete(List<PendingAppend> group, IReadOnlyList<Outcome> outcomes, long lastPosition)
+    {
         for (var i = 0; i < group.Count; i++)
         {
             if (outcomes[i].Result is { } result)
@@ -198,11 +370,28 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection the writer keeps across groups (its statements stay prepared); opened again after a failure.</summary>
+    private async Task<NpgsqlConnection> ConnectAsync()
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open } open)
+        {
+            return open;
+        }
+        if (_connection is { } broken)
+        {
+            _connection = null;
+            await broken.DisposeAsync();
+        }
+        return _connection = await _dataSource.OpenConnectionAsync();
+    }
+
     /// <summary>
     /// One round trip: takes the append lock (first time), reads the global head, the heads of every stream the
     /// requests touch and which of their idempotency keys exist, then decides each request in order in memory.
     /// </summary>
-    private async Task<List<Plan>> PlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingAppend> group, int from, bool takeLock)
+    private async Task<(List<Plan> Plans, long Head)> PlanAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingAppend> group, int from, bool takeLock,
+        Dictionary<string, (long Version, string Hash)> read)
     {
         var streamIds = new HashSet<string>(StringComparer.Ordinal);
         var keyStreams = new List<string>();
@@ -263,12 +452,17 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
             }
         }
 
+        foreach (var (streamId, value) in heads)
+        {
+            read[streamId] = value;
+        }
+        var readHead = position;
         var plans = new List<Plan>(group.Count - from);
         for (var i = from; i < group.Count; i++)
         {
             plans.Add(Decide(group[i].Batch, heads, existingKeys, ref position));
         }
-        return plans;
+        return (plans, readHead);
     }
 
     /// <summary>Checks one request against the heads as left by the requests before it, and if it passes, lays out its rows.</summary>
@@ -353,15 +547,7 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
             }
             var request = from + k;
             batch.BatchCommands.Add(Command($"SAVEPOINT r{request}"));
-            batch.BatchCommands.Add(Command(_insertEventsSql,
-                new NpgsqlParameter<long[]> { TypedValue = rows.Positions },
-                new NpgsqlParameter<string[]> { TypedValue = rows.StreamIds },
-                new NpgsqlParameter<long[]> { TypedValue = rows.Versions },
-                new NpgsqlParameter<string[]> { TypedValue = rows.Types },
-                new NpgsqlParameter<DateTimeOffset[]> { TypedValue = rows.OccurredAt },
-                new NpgsqlParameter<string[]> { TypedValue = rows.Data },
-                new NpgsqlParameter<string[]> { TypedValue = rows.Hashes },
-                new NpgsqlParameter { Value = rows.Keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }));
+            batch.BatchCommands.Add(Command(_insertEventsSql, rows.EventParameters()));
             batch.BatchCommands.Add(Command(_upsertStreamsSql,
                 new NpgsqlParameter<string[]> { TypedValue = rows.HeadStreams },
                 new NpgsqlParameter<long[]> { TypedValue = rows.HeadVersions },
@@ -423,6 +609,56 @@ internal sealed class PostgresGroupCommit : IAsyncDisposable
     /// <summary>A request's rows as column arrays, written with one unnest insert.</summary>
     private sealed class Rows(int events, int streams)
     {
+        /// <summary>The events' columns as array parameters, in the order the insert statements take them.</summary>
+        public NpgsqlParameter[] EventParameters() =>
+        [
+            new NpgsqlParameter<long[]> { TypedValue = Positions },
+            new NpgsqlParameter<string[]> { TypedValue = StreamIds },
+            new NpgsqlParameter<long[]> { TypedValue = Versions },
+            new NpgsqlParameter<string[]> { TypedValue = Types },
+            new NpgsqlParameter<DateTimeOffset[]> { TypedValue = OccurredAt },
+            new NpgsqlParameter<string[]> { TypedValue = Data },
+            new NpgsqlParameter<string[]> { TypedValue = Hashes },
+            new NpgsqlParameter { Value = Keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+        ];
+
+        /// <summary>
+        /// The rows of several requests as one, with one head per stream (its last, from <paramref name="heads"/>):
+        /// one upsert may touch a row only once. Null when there are none.
+        /// </summary>
+        public static Rows? Concat(IEnumerable<Rows> parts, Dictionary<string, (long Version, string Hash)> heads)
+        {
+            var list = parts.ToList();
+            if (list.Count == 0)
+            {
+                return null;
+            }
+            var streamIds = list.SelectMany(r => r.HeadStreams).Distinct(StringComparer.Ordinal).ToList();
+            var all = new Rows(list.Sum(r => r.Positions.Length), streamIds.Count);
+            var at = 0;
+            foreach (var part in list)
+            {
+                var n = part.Positions.Length;
+                part.Positions.CopyTo(all.Positions, at);
+                part.StreamIds.CopyTo(all.StreamIds, at);
+                part.Versions.CopyTo(all.Versions, at);
+                part.Types.CopyTo(all.Types, at);
+                part.OccurredAt.CopyTo(all.OccurredAt, at);
+                part.Data.CopyTo(all.Data, at);
+                part.Hashes.CopyTo(all.Hashes, at);
+                part.Keys.CopyTo(all.Keys, at);
+                at += n;
+            }
+            for (var s = 0; s < streamIds.Count; s++)
+            {
+                var (version, hash) = heads[streamIds[s]];
+                all.HeadStreams[s] = streamIds[s];
+                all.HeadVersions[s] = version;
+                all.HeadHashes[s] = hash;
+            }
+            return all;
+        }
+
         public long[] Positions { get; } = new long[events];
         public string[] StreamIds { get; } = new string[events];
         public long[] Versions { get; } = new long[events];

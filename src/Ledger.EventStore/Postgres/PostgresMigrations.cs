@@ -36,6 +36,7 @@ internal static class PostgresMigrations
             hash      text   NOT NULL
         );
         """,
+        $"ALTER TABLE {s.Events} ADD COLUMN hash_version smallint NOT NULL DEFAULT 1",
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, PostgresSchema schema, ILogger logger, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ namespace Ledger.EventStore.Sqlite;
 /// <summary>How an event is laid out in the <c>events</c> table.</summary>
 internal static class SqliteEventRow
 {
-    public const string Columns = "position, stream_id, version, type, occurred_at, data, hash, idempotency_key";
+    public const string Columns = "position, stream_id, version, type, occurred_at, data, hash, idempotency_key, hash_version";
 
     private const long UnixEpochTicks = 621_355_968_000_000_000;
 
@@ -23,5 +23,8 @@ internal static class SqliteEventRow
         OccurredAt: FromMicroseconds(reader.GetInt64(4)),
         Data: reader.GetString(5),
         Hash: reader.GetString(6),
-        IdempotencyKey: reader.IsDBNull(7) ? null : reader.GetString(7));
+        IdempotencyKey: reader.IsDBNull(7) ? null : reader.GetString(7))
+    {
+        HashVersion = reader.GetInt32(8),
+    };
 }

@@ -35,6 +35,7 @@ internal static class SqliteSchema
             hash      TEXT    NOT NULL
         ) WITHOUT ROWID;
         """,
+        "ALTER TABLE events ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1;",
     ];
 
     public static int CurrentVersion => Steps.Length;

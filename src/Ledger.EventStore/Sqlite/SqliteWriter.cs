@@ -40,8 +40,8 @@ internal sealed class SqliteWriter : IDisposable
         // request is refused as a duplicate), while any other constraint still fails loudly.
         _insert = Prepare(
             """
-            INSERT INTO events (position, stream_id, version, type, occurred_at, data, hash, idempotency_key)
-            VALUES ($position, $stream, $version, $type, $occurred_at, $data, $hash, $key)
+            INSERT INTO events (position, stream_id, version, type, occurred_at, data, hash, idempotency_key, hash_version)
+            VALUES ($position, $stream, $version, $type, $occurred_at, $data, $hash, $key, 2)
             ON CONFLICT (stream_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """,
             "$position", "$stream", "$version", "$type", "$occurred_at", "$data", "$hash", "$key");

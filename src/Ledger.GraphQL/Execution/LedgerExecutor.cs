@@ -26,6 +26,8 @@ public sealed class LedgerExecutor
     private readonly IValidationRule[] _rules;
     private readonly Func<UnhandledExceptionContext, Task> _onError;
     private readonly TimeSpan _timeout;
+    private readonly DocumentLimits _limits;
+    private readonly int _maxErrors;
 
     public LedgerExecutor(LedgerGraphQLServices services, ILogger<LedgerExecutor> logger)
     {
@@ -38,9 +40,11 @@ public sealed class LedgerExecutor
         _parser = new GraphQLDocumentBuilder { MaxDepth = options.MaxParserDepth };
         _executer = new DocumentExecuter(_parser, new DocumentValidator());
         var complexity = new ComplexityValidationRule(new ComplexityOptions { MaxDepth = options.MaxDepth, MaxComplexity = options.MaxComplexity });
-        _rules = [.. DocumentValidator.CoreRules, .. DocumentValidator.CoreRules.OfType<FieldArgumentsAreValidRule>().Any() ? [] : new IValidationRule[] { FieldArgumentsAreValidRule.Instance }, complexity];
+        _rules = [CancellationRule.Instance, new ErrorLimitRule(options.MaxErrors), new RepeatedFieldRule(options.MaxFieldRepeats), .. DocumentValidator.CoreRules, .. DocumentValidator.CoreRules.OfType<FieldArgumentsAreValidRule>().Any() ? [] : new IValidationRule[] { FieldArgumentsAreValidRule.Instance }, .. options.Introspection ? [] : new IValidationRule[] { NoIntrospectionValidationRule.Instance }, complexity];
         _onError = GraphQLErrors.Handler(logger);
         _timeout = TimeSpan.FromSeconds(options.ExecutionTimeoutSeconds);
+        _limits = new DocumentLimits(options.MaxDocumentBytes, options.MaxTokens);
+        _maxErrors = options.MaxErrors;
         Serializer = new GraphQLSerializer(new ErrorInfoProvider(o =>
         {
             o.ExposeCode = true;
@@ -65,7 +69,7 @@ public sealed class LedgerExecutor
     public (GraphQLDocument? Document, OperationType? Operation) Inspect(GraphQLRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrEmpty(request.Query))
+        if (string.IsNullOrEmpty(request.Query) || _limits.Refusal(request.Query) is not null)
         {
             return (null, null);
         }
@@ -86,11 +90,20 @@ public sealed class LedgerExecutor
         return (document, operation?.Operation);
     }
 
-    public Task<ExecutionResult> ExecuteAsync(
+    /// <summary>
+    /// Runs a request: refused at once when the document is over the size or token limit; else parsed, validated
+    /// and executed, all of it stopping when <paramref name="cancellationToken"/> is cancelled (the client went
+    /// away) or, for queries and mutations, the time limit passes. The answer has at most the configured number of errors.
+    /// </summary>
+    public async Task<ExecutionResult> ExecuteAsync(
         GraphQLRequest request, GraphQLDocument? document, LedgerRequestContext context, bool isSubscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _executer.ExecuteAsync(new ExecutionOptions
+        if (_limits.Refusal(request.Query) is { } refusal)
+        {
+            return new ExecutionResult { Errors = [GraphQLErrors.WithCode(new ExecutionError(refusal), Domain.ErrorCodes.PayloadTooLarge, "query")] };
+        }
+        var result = await _executer.ExecuteAsync(new ExecutionOptions
         {
             Schema = _schema,
             Query = request.Query,
@@ -107,5 +120,35 @@ public sealed class LedgerExecutor
             ThrowOnUnhandledException = false,
             UnhandledExceptionDelegate = _onError,
         });
+        return CapErrors(result);
+    }
+
+    /// <summary>
+    /// Keeps the first errors of <paramref name="result"/> and sums up the rest in one last error, so the answer has at
+    /// most the configured number; when validation stopped early, says so in that last error instead.
+    /// </summary>
+    public ExecutionResult CapErrors(ExecutionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Errors is [ValidationStoppedError stopped])
+        {
+            result.Errors = Kept(stopped.Reported, $"validation stopped after {_maxErrors - 1} errors; an answer carries at most {_maxErrors}");
+        }
+        else if (result.Errors is { } errors && errors.Count > _maxErrors)
+        {
+            result.Errors = Kept([.. errors], $"{errors.Count - (_maxErrors - 1)} more errors were left out; an answer carries at most {_maxErrors}");
+        }
+        return result;
+    }
+
+    private ExecutionErrors Kept(IReadOnlyList<ExecutionError> errors, string summary)
+    {
+        var kept = new ExecutionErrors();
+        for (var i = 0; i < Math.Min(errors.Count, _maxErrors - 1); i++)
+        {
+            kept.Add(errors[i]);
+        }
+        kept.Add(new ExecutionError(summary));
+        return kept;
     }
 }

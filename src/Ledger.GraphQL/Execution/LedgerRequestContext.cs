@@ -1,6 +1,8 @@
 using GraphQL;
 using Ledger.Application;
+using Ledger.Application.Access;
 using Ledger.Domain;
+using Ledger.Domain.Portal;
 using Ledger.EventStore;
 using Ledger.GraphQL.Subscriptions;
 using Ledger.Projections;
@@ -15,7 +17,8 @@ public sealed record LedgerGraphQLServices(
     IEventStore Store,
     WebhookRegistry Registry,
     SubscriptionHub Hub,
-    GraphQLOptions Options);
+    GraphQLOptions Options,
+    LedgerAccess Access);
 
 /// <summary>
 /// One operation's context: whose it is (the tenant every read and command is scoped to), the batch loaders of
@@ -23,18 +26,26 @@ public sealed record LedgerGraphQLServices(
 /// </summary>
 public sealed class LedgerRequestContext : Dictionary<string, object?>
 {
-    public LedgerRequestContext(TenantId tenant, LedgerGraphQLServices services, SubscriberBudget? budget = null)
+    public LedgerRequestContext(TenantId tenant, LedgerGraphQLServices services, SubscriberBudget? budget = null, CallerScope? scope = null, CommandActor? actor = null)
     {
+        ArgumentNullException.ThrowIfNull(services);
         Tenant = tenant;
         Services = services;
         Budget = budget;
-        Webhooks = new((ids, ct) => services.Queries.GetWebhooksAsync(tenant, ids, ct));
-        Events = new((ids, ct) => services.Queries.GetEventsAsync(tenant, ids, ct));
-        DeliveriesOfEvents = new((ids, ct) => services.Queries.GetDeliveriesOfEventsAsync(tenant, ids, ct));
-        AttemptsOfDeliveries = new((ids, ct) => services.Queries.GetAttemptsOfDeliveriesAsync(tenant, ids, ct));
+        Data = services.Access.For(tenant, scope ?? CallerScope.Operator, actor);
+        var data = Data;
+        Webhooks = new(data.GetWebhooksAsync);
+        Events = new(data.GetEventsAsync);
+        DeliveriesOfEvents = new(data.GetDeliveriesOfEventsAsync);
+        AttemptsOfDeliveries = new(data.GetAttemptsOfDeliveriesAsync);
     }
 
     public TenantId Tenant { get; }
+
+    /// <summary>What the caller may see and do: every resolver reads and commands through it, never around it.</summary>
+    public ScopedLedger Data { get; }
+
+    public CallerScope Scope => Data.Scope;
 
     public LedgerGraphQLServices Services { get; }
 

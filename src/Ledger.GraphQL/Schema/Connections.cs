@@ -81,8 +81,8 @@ public sealed class WebhookConnectionType : ObjectGraphType<Connection<WebhookVi
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<WebhookEdgeType>>>, IReadOnlyList<Edge<WebhookView>>>("edges").Resolve(context => context.Source.Edges);
         Field<NonNullGraphType<PageInfoType>, PageInfo>("pageInfo").Resolve(context => context.Source.PageInfo);
         Field<NonNullGraphType<IntGraphType>, int>("totalCount")
-            .Description("Webhooks of the tenant (deleted ones not counted).")
-            .ResolveAsync(async context => await context.Ledger().Services.Queries.CountWebhooksAsync(context.Ledger().Tenant, context.CancellationToken));
+            .Description("Webhooks of the tenant the caller sees (deleted ones not counted).")
+            .ResolveAsync(async context => await context.Ledger().Data.CountWebhooksAsync(context.CancellationToken));
     }
 }
 

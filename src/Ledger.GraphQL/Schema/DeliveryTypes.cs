@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using GraphQL.Types;
+using Ledger.Application.Inspection;
 using Ledger.Domain;
 using Ledger.EventStore;
 using Ledger.GraphQL.Execution;
@@ -45,6 +46,18 @@ public sealed class DeliveryType : ObjectGraphType<DeliveryView>
                 var lane = await context.Ledger().Services.Store.ReadStreamAsync(delivery.StreamId, 0, int.MaxValue, context.CancellationToken);
                 return [.. lane.Where(stored => DeliveryIdOf(EventSerializer.Deserialize(stored)) == delivery.Id)];
             });
+        Field<BooleanGraphType, bool?>("historyVerified")
+            .Description("Whether the ledger stream holding this delivery's history matches its hash chain from its first event: each hash computed again from the event's content and the hash before it. Null when it has no stream.")
+            .ResolveAsync(async context =>
+            {
+                var delivery = context.Source;
+                if (delivery.StreamId is null)
+                {
+                    return null;
+                }
+                var lane = await context.Ledger().Services.Store.ReadStreamAsync(delivery.StreamId, 0, int.MaxValue, context.CancellationToken);
+                return EventHash.VerifyChain(lane, out _);
+            });
     }
 
     private static string? DeliveryIdOf(ILedgerEvent? e) => e switch
@@ -71,6 +84,12 @@ public sealed class AttemptType : ObjectGraphType<AttemptView>
         Field<StringGraphType, string>("failureCode").Resolve(context => context.Source.FailureCode);
         Field<StringGraphType, string>("errorMessage").Resolve(context => context.Source.ErrorMessage);
         Field<StringGraphType, string>("responseBody").Description("At most 4 KiB of what the receiver answered.").Resolve(context => context.Source.ResponseBody);
+        Field<AttemptRequestType, RenderedAttempt>("request")
+            .Description("The request as sent: URL, every header (signatures included) and the body, rendered again from the ledger.")
+            .ResolveAsync(async context => await AttemptRequests.OfAsync(context, context.Source.DeliveryId, context.Source.Number));
+        Field<ListGraphType<NonNullGraphType<HttpHeaderType>>, IReadOnlyList<HttpHeader>>("responseHeaders")
+            .Description("The receiver's answer headers (at most 32 lines, 4 KiB; cookies never); null when none came or not recorded.")
+            .ResolveAsync(async context => (await AttemptRequests.OfAsync(context, context.Source.DeliveryId, context.Source.Number))?.ResponseHeaders);
     }
 }
 
@@ -104,11 +123,11 @@ public sealed class LedgerEventType : ObjectGraphType<StoredEvent>
         Field<NonNullGraphType<StringGraphType>, string>("type").Resolve(context => context.Source.Type);
         Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("occurredAt").Resolve(context => context.Source.OccurredAt);
         Field<NonNullGraphType<JsonScalar>, object>("data")
-            .Description("The event as stored; signing secrets are masked.")
+            .Description("The event as stored; signing secrets are masked, and a portal token is not shown who did it (actor, ip).")
             .Resolve(context =>
             {
                 using var document = JsonDocument.Parse(context.Source.Data);
-                return SecretMasking.Masked(document.RootElement);
+                return SecretMasking.Masked(document.RootElement, hideActors: !context.Ledger().Scope.IsOperator);
             });
         Field<NonNullGraphType<StringGraphType>, string>("hash").Resolve(context => context.Source.Hash);
     }

@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Ledger.Application;
 using Ledger.Domain;
 using Ledger.Projections;
+using Ledger.Projections.Search;
 
 namespace Ledger.GraphQL.Schema;
 
@@ -17,6 +18,41 @@ public sealed class DeliveryFilterInputType : InputObjectGraphType
         Field<DateTimeScalar>("since");
         Field<DateTimeScalar>("until");
         Field<IdGraphType>("eventId").Description("Only the deliveries of this event.");
+        Field<StringGraphType>("failureCode").Description("Only deliveries whose last failure code is this (TIMEOUT, HTTP_STATUS, …).");
+        Field<HttpStatusClassType>("lastStatusClass").Description("Only deliveries whose last attempt's answer is of this class (NO_RESPONSE: it got none).");
+        Field<IntGraphType>("minAttempts");
+        Field<IntGraphType>("maxAttempts");
+        Field<StringGraphType>("orderingKey").Description("Only deliveries of events published with this ordering key.");
+        Field<StringGraphType>("eventIdPrefix");
+        Field<StringGraphType>("deliveryIdPrefix");
+        Field<PayloadMatchInputType>("payload")
+            .Description(
+                $"Only deliveries whose event data holds this value at this path. A bounded scan: each page examines at most "
+                + $"{ReadModelQueries.PayloadScanLimit} deliveries (narrowed by the other filters first), so a page may hold fewer "
+                + "than `first` matches and still have a next page.");
+    }
+}
+
+public sealed class PayloadMatchInputType : InputObjectGraphType
+{
+    public PayloadMatchInputType()
+    {
+        Name = "PayloadMatch";
+        Field<NonNullGraphType<StringGraphType>>("path").Description("Into the event's data: `user.id`, `items[0].sku` (a leading `$.` is allowed).");
+        Field<NonNullGraphType<JsonScalar>>("equals").Description("The JSON value it must equal.");
+    }
+}
+
+public sealed class HttpStatusClassType : EnumerationGraphType
+{
+    public HttpStatusClassType()
+    {
+        Name = "HttpStatusClass";
+        Add("STATUS_2XX", StatusClasses.Status2xx);
+        Add("STATUS_3XX", StatusClasses.Status3xx);
+        Add("STATUS_4XX", StatusClasses.Status4xx);
+        Add("STATUS_5XX", StatusClasses.Status5xx);
+        Add("NO_RESPONSE", StatusClasses.NoResponse);
     }
 }
 
@@ -60,6 +96,7 @@ public sealed class CreateWebhookInputType : InputObjectGraphType
         Field<ListGraphType<NonNullGraphType<IntGraphType>>>("retrySchedule");
         Field<IntGraphType>("maxAttemptAgeSeconds");
         Field<IntGraphType>("rateLimitPerMinute");
+        Field<IntGraphType>("disableAfterConsecutiveFailures");
         Field<WebhookFiltersInputType>("filters");
         Field<JsonScalar>("metadata").Description("At most 10 keys with string values, as for events.");
     }
@@ -78,6 +115,7 @@ public sealed class UpdateWebhookInputType : InputObjectGraphType
         Field<ListGraphType<NonNullGraphType<IntGraphType>>>("retrySchedule");
         Field<IntGraphType>("maxAttemptAgeSeconds");
         Field<IntGraphType>("rateLimitPerMinute");
+        Field<IntGraphType>("disableAfterConsecutiveFailures");
         Field<WebhookFiltersInputType>("filters");
         Field<JsonScalar>("metadata");
     }
@@ -92,7 +130,16 @@ internal static class InputMapping
         Statuses: Get<IEnumerable<object?>>(input, "status")?.Select(s => (string)s!).ToList(),
         Since: Get<DateTimeOffset?>(input, "since"),
         Until: Get<DateTimeOffset?>(input, "until"),
-        EventId: Get<string>(input, "eventId"));
+        EventId: Get<string>(input, "eventId"),
+        FailureCode: Get<string>(input, "failureCode"),
+        StatusClass: Get<string>(input, "lastStatusClass"),
+        MinAttempts: Get<int?>(input, "minAttempts"),
+        MaxAttempts: Get<int?>(input, "maxAttempts"),
+        OrderingKey: Get<string>(input, "orderingKey"),
+        EventIdPrefix: Get<string>(input, "eventIdPrefix"),
+        DeliveryIdPrefix: Get<string>(input, "deliveryIdPrefix"),
+        PayloadPath: Get<IDictionary<string, object?>>(input, "payload") is { } payload ? Get<string>(payload, "path") : null,
+        PayloadEquals: Get<IDictionary<string, object?>>(input, "payload") is { } match ? Get<JsonElement?>(match, "equals") : null);
 
     public static PublishRequest Publish(IDictionary<string, object?> input) => new(
         Get<string>(input, "type"),
@@ -114,7 +161,8 @@ internal static class InputMapping
         MaxAttemptAgeSeconds: Get<int?>(input, "maxAttemptAgeSeconds"),
         RateLimitPerMinute: Get<int?>(input, "rateLimitPerMinute"),
         Filters: Filters(Get<IDictionary<string, object?>>(input, "filters")),
-        Metadata: StringMap(input, "metadata"));
+        Metadata: StringMap(input, "metadata"),
+        DisableAfterConsecutiveFailures: Get<int?>(input, "disableAfterConsecutiveFailures"));
 
     private static WebhookFilters? Filters(IDictionary<string, object?>? input) =>
         input is null ? null : new WebhookFilters(FilterValue(input, "address"), FilterValue(input, "identifier"), FilterValue(input, "topic"));

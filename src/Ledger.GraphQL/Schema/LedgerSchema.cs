@@ -1,6 +1,6 @@
 namespace Ledger.GraphQL.Schema;
 
-/// <summary>The schema of <c>shared/schema.graphql</c> (types and fields may be added, never removed or renamed).</summary>
+/// <summary>The schema of <c>src/Ledger.GraphQL/schema.graphql</c> (types and fields may be added, never removed or renamed).</summary>
 public sealed class LedgerSchema : global::GraphQL.Types.Schema
 {
     public LedgerSchema()

@@ -4,10 +4,15 @@ using Ledger.Domain;
 using Ledger.EventStore;
 using Ledger.GraphQL.Execution;
 using Ledger.Projections;
+using Ledger.Projections.Audit;
+using Ledger.Projections.Stats;
 
 namespace Ledger.GraphQL.Schema;
 
-/// <summary>Reads, from the read models only (except a stream, which is one stream read); everything is the caller's tenant's.</summary>
+/// <summary>
+/// Reads, from the read models only (except a stream, which is one stream read); everything is the caller's tenant's,
+/// within the caller's scope (<see cref="LedgerRequestContext.Data"/>).
+/// </summary>
 public sealed class QueryType : ObjectGraphType
 {
     public QueryType()
@@ -24,24 +29,21 @@ public sealed class QueryType : ObjectGraphType
                 var after = context.GetArgument<string?>("after");
                 return await Paging.PageAsync(
                     context.GetArgument("first", Paging.DefaultFirst),
-                    limit => ledger.Services.Queries.ListWebhooksAsync(ledger.Tenant, limit, after, context.CancellationToken),
+                    limit => ledger.Data.ListWebhooksAsync(limit, after, context.CancellationToken),
                     Paging.CursorOf);
             });
 
         Field<WebhookType, WebhookView>("webhook")
             .Argument<NonNullGraphType<IdGraphType>>("id")
-            .ResolveAsync(async context => await context.Ledger().Services.Queries.GetWebhookAsync(
-                context.Ledger().Tenant, context.GetArgument<string>("id"), context.CancellationToken));
+            .ResolveAsync(async context => await context.Ledger().Data.GetWebhookAsync(context.GetArgument<string>("id"), context.CancellationToken));
 
         Field<EventType, EventView>("event")
             .Argument<NonNullGraphType<IdGraphType>>("id")
-            .ResolveAsync(async context => await context.Ledger().Services.Queries.GetEventAsync(
-                context.Ledger().Tenant, context.GetArgument<string>("id"), context.CancellationToken));
+            .ResolveAsync(async context => await context.Ledger().Data.GetEventAsync(context.GetArgument<string>("id"), context.CancellationToken));
 
         Field<DeliveryType, DeliveryView>("delivery")
             .Argument<NonNullGraphType<IdGraphType>>("id")
-            .ResolveAsync(async context => await context.Ledger().Services.Ledger.FindDeliveryAsync(
-                context.Ledger().Tenant, context.GetArgument<string>("id"), context.CancellationToken));
+            .ResolveAsync(async context => await context.Ledger().Data.FindDeliveryAsync(context.GetArgument<string>("id"), context.CancellationToken));
 
         Field<NonNullGraphType<DeliveryConnectionType>, Connection<DeliveryView>>("deliveries")
             .Description("The tenant's deliveries, newest first.")
@@ -55,7 +57,7 @@ public sealed class QueryType : ObjectGraphType
                 var after = context.GetArgument<string?>("after");
                 return await Paging.PageAsync(
                     context.GetArgument("first", Paging.DefaultFirst),
-                    limit => ledger.Services.Queries.ListDeliveriesAsync(ledger.Tenant, filter, limit, after, context.CancellationToken),
+                    limit => ledger.Data.ListDeliveriesAsync(filter, limit, after, context.CancellationToken),
                     Paging.CursorOf);
             });
 
@@ -73,12 +75,7 @@ public sealed class QueryType : ObjectGraphType
                 {
                     throw DomainException.Validation("fromVersion", "fromVersion must be 0 or more");
                 }
-                if (!StreamAccess.Allows(ledger.Tenant, id, ledger.Services.Registry))
-                {
-                    throw DomainException.NotFound("stream");
-                }
-                var first = context.GetArgument("first", 100);
-                return first == 0 ? [] : await ledger.Services.Store.ReadStreamAsync(id, fromVersion, first, context.CancellationToken);
+                return await ledger.Data.ReadStreamAsync(id, fromVersion, context.GetArgument("first", 100), context.CancellationToken);
             });
 
         Field<NonNullGraphType<DeliveryStatsType>, DeliveryStats>("stats")
@@ -87,13 +84,33 @@ public sealed class QueryType : ObjectGraphType
             .Argument<DateTimeScalar>("since")
             .ResolveAsync(async context =>
             {
+                return await context.Ledger().Data.GetStatsAsync(
+                    context.GetArgument<string?>("webhookId"), context.GetArgument<DateTimeOffset?>("since"), context.CancellationToken);
+            });
+
+        ReplayFields.AddQueries(this);
+
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatsBucketType>>>, IReadOnlyList<StatsBucketView>>("statsSeries")
+            .SeriesArguments()
+            .Argument<IdGraphType>("webhookId", argument => argument.Description = "One webhook's series; without it, every webhook the caller sees (the whole tenant for an API key).")
+            .ResolveAsync(async context => await StatsSeriesField.ResolveAsync(context, context.GetArgument<string?>("webhookId")));
+
+        this.AddCallerField();
+
+        Field<NonNullGraphType<AuditConnectionType>, Connection<AuditEntryView>>("auditLog")
+            .Description("Who did what in the tenant, newest first (as GET /v1/audit); API keys only, portal tokens are refused.")
+            .Argument<DateTimeScalar>("since")
+            .Argument<StringGraphType>("actor", argument => argument.Description = "One API key id (ak_…) or portal token id (pt_…).")
+            .Paged()
+            .After()
+            .ResolveAsync(async context =>
+            {
                 var ledger = context.Ledger();
-                var webhookId = context.GetArgument<string?>("webhookId");
-                if (webhookId is not null && ledger.Services.Registry.Find(webhookId)?.TenantId != ledger.Tenant.Value)
-                {
-                    throw DomainException.NotFound("webhook");
-                }
-                return await ledger.Services.Queries.GetStatsAsync(ledger.Tenant, webhookId, context.GetArgument<DateTimeOffset?>("since"), context.CancellationToken);
+                var (since, actor, after) = (context.GetArgument<DateTimeOffset?>("since"), context.GetArgument<string?>("actor"), context.GetArgument<string?>("after"));
+                return await Paging.PageAsync(
+                    context.GetArgument("first", Paging.DefaultFirst),
+                    limit => ledger.Data.ListAuditAsync(since, actor, limit, after, context.CancellationToken),
+                    ReadModelQueries.AuditCursorOf);
             });
     }
 }

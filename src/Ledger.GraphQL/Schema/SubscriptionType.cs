@@ -30,10 +30,12 @@ public sealed class SubscriptionType : ObjectGraphType
             .Resolve(context => context.Source)
             .ResolveStream(context => context.Ledger().Services.Hub.LedgerAppends(context.Ledger(), context.GetArgument<string?>("streamPrefix")));
 
+        ReplayFields.AddSubscriptions(this);
+
         Field<NonNullGraphType<WebhookType>>("circuitBreakerChanged")
             .Description(
                 "The webhook after each event on its webhook-{id} stream, where circuit-breaker transitions are recorded. "
-                + "Ledger has no circuit breaker yet, so nothing fires today.")
+                + "It fires on every transition: opened, half-opened, closed (by a probe or a reset), and when Ledger disables the webhook.")
             .Argument<IdGraphType>("webhookId")
             .Resolve(context => context.Source)
             .ResolveStream(context => context.Ledger().Services.Hub.CircuitChanges(context.Ledger(), context.GetArgument<string?>("webhookId")));

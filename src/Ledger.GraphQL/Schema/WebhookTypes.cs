@@ -5,6 +5,7 @@ using Ledger.Application;
 using Ledger.Domain;
 using Ledger.GraphQL.Execution;
 using Ledger.Projections;
+using Ledger.Projections.Stats;
 
 namespace Ledger.GraphQL.Schema;
 
@@ -22,19 +23,27 @@ public sealed class WebhookType : ObjectGraphType<WebhookView>
         Field<StringGraphType, string>("disabledReason").Resolve(context => context.Source.DisabledReason);
         Field<NonNullGraphType<OrderingType>, string>("ordering").Resolve(context => context.Source.Ordering);
         Field<NonNullGraphType<CircuitStateType>, string>("circuitState").Resolve(context => CircuitStateType.Normalize(context.Source.CircuitState));
+        Field<DateTimeScalar, DateTimeOffset?>("circuitOpenedAt").Resolve(context => context.Source.CircuitOpenedAt);
+        Field<DateTimeScalar, DateTimeOffset?>("nextProbeAt")
+            .Description("When the open breaker lets its next probe out (half-open: when the probe went out).")
+            .Resolve(context => context.Source.NextProbeAt);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IntGraphType>>>, IReadOnlyList<int>>("retrySchedule")
             .Description("Delays in seconds before each retry (the profile's default when none was set).")
             .Resolve(context => context.Source.RetrySchedule);
         Field<IntGraphType, int?>("maxAttemptAgeSeconds").Resolve(context => context.Source.MaxAttemptAgeSeconds);
         Field<IntGraphType, int?>("rateLimitPerMinute").Resolve(context => context.Source.RateLimitPerMinute);
+        Field<IntGraphType, int?>("disableAfterConsecutiveFailures").Resolve(context => context.Source.DisableAfterConsecutiveFailures);
         Field<WebhookFiltersType, WebhookFilters>("filters").Resolve(context => context.Source.Filters);
         Field<JsonScalar, object>("metadata").Resolve(context => context.Source.Metadata is { } metadata ? JsonSerializer.SerializeToElement(metadata) : null);
         Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("createdAt").Resolve(context => context.Source.CreatedAt);
         Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("updatedAt").Resolve(context => context.Source.UpdatedAt);
         Field<NonNullGraphType<DeliveryStatsType>, DeliveryStats>("stats")
             .Argument<DateTimeScalar>("since")
-            .ResolveAsync(async context => await context.Ledger().Services.Queries.GetStatsAsync(
-                context.Ledger().Tenant, context.Source.Id, context.GetArgument<DateTimeOffset?>("since"), context.CancellationToken));
+            .ResolveAsync(async context => await context.Ledger().Data.GetStatsAsync(
+                context.Source.Id, context.GetArgument<DateTimeOffset?>("since"), context.CancellationToken));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatsBucketType>>>, IReadOnlyList<StatsBucketView>>("statsSeries")
+            .SeriesArguments()
+            .ResolveAsync(async context => await StatsSeriesField.ResolveAsync(context, context.Source.Id));
         Field<NonNullGraphType<DeliveryConnectionType>, Connection<DeliveryView>>("deliveries")
             .Description("This webhook's deliveries, newest first.")
             .Argument<DeliveryFilterInputType>("filter")
@@ -47,7 +56,7 @@ public sealed class WebhookType : ObjectGraphType<WebhookView>
                 var after = context.GetArgument<string?>("after");
                 return await Paging.PageAsync(
                     context.GetArgument("first", Paging.DefaultFirst),
-                    limit => ledger.Services.Queries.ListDeliveriesAsync(ledger.Tenant, filter, limit, after, context.CancellationToken),
+                    limit => ledger.Data.ListDeliveriesAsync(filter, limit, after, context.CancellationToken),
                     Paging.CursorOf);
             });
     }

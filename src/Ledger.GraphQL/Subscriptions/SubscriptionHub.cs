@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GraphQL;
 using Ledger.Domain;
+using Ledger.Domain.Portal;
 using Ledger.EventStore;
 using Ledger.GraphQL.Execution;
 using Ledger.Projections;
@@ -15,7 +16,7 @@ namespace Ledger.GraphQL.Subscriptions;
 /// waits on a subscriber), then one pump reads the current views of what changed, once per batch, and hands them
 /// to the subscribers of the tenant they belong to whose arguments match. Subscribers hear of a change only after
 /// the read models hold it. Each hand-over takes from the subscriber's <see cref="SubscriberBudget"/>; one that has
-/// none left is dropped.
+/// none left is dropped. Each subscriber hears only what its caller's <see cref="CallerScope"/> sees.
 /// </summary>
 public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry registry, ILogger<SubscriptionHub> logger)
     : BackgroundService, IProjectionObserver
@@ -31,14 +32,22 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
     /// <summary>Subscriptions open now.</summary>
     public int Count => _subscribers.Count;
 
-    public IObservable<object?> DeliveryUpdates(LedgerRequestContext context, string? webhookId, IReadOnlySet<string>? statuses) =>
-        new Source(this, context, Topic.Deliveries, webhookId, statuses, null);
+    public IObservable<object?> DeliveryUpdates(LedgerRequestContext context, string? webhookId, IReadOnlySet<string>? statuses)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Data.EnsureSees(webhookId);
+        return new Source(this, context, Topic.Deliveries, webhookId, statuses, null);
+    }
 
     public IObservable<object?> LedgerAppends(LedgerRequestContext context, string? streamPrefix) =>
         new Source(this, context, Topic.Ledger, null, null, streamPrefix);
 
-    public IObservable<object?> CircuitChanges(LedgerRequestContext context, string? webhookId) =>
-        new Source(this, context, Topic.Circuits, webhookId, null, null);
+    public IObservable<object?> CircuitChanges(LedgerRequestContext context, string? webhookId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Data.EnsureSees(webhookId);
+        return new Source(this, context, Topic.Circuits, webhookId, null, null);
+    }
 
     public void OnCommitted(IReadOnlyList<(StoredEvent Stored, ILedgerEvent Event)> batch, long position)
     {
@@ -126,7 +135,8 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
             }
             foreach (var subscriber in subscribers)
             {
-                if (subscriber.Tenant == tenant && (subscriber.Prefix is null || stored.StreamId.StartsWith(subscriber.Prefix, StringComparison.Ordinal)))
+                if (subscriber.Tenant == tenant && (subscriber.Prefix is null || stored.StreamId.StartsWith(subscriber.Prefix, StringComparison.Ordinal))
+                    && subscriber.Scope.SeesStream(stored.StreamId) && subscriber.Scope.SeesEventType(stored.Type))
                 {
                     Hand(subscriber, stored);
                 }
@@ -150,6 +160,7 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
                 DeliveryCompleted x => [x.DeliveryId],
                 DeliveryFailed x => [x.DeliveryId],
                 RedeliveryRequested x => [x.DeliveryId],
+                DeliveryPaused x => [x.DeliveryId],
                 _ => [],
             };
             foreach (var id in ids)
@@ -177,7 +188,8 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
                 foreach (var subscriber in listening)
                 {
                     if ((subscriber.WebhookId is null || subscriber.WebhookId == view.WebhookId)
-                        && (subscriber.Statuses is null || subscriber.Statuses.Contains(view.Status)))
+                        && (subscriber.Statuses is null || subscriber.Statuses.Contains(view.Status))
+                        && subscriber.Scope.Sees(view.WebhookId))
                     {
                         Hand(subscriber, view);
                     }
@@ -218,7 +230,7 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
             {
                 if (views.TryGetValue(id, out var view))
                 {
-                    foreach (var subscriber in listening.Where(s => s.WebhookId is null || s.WebhookId == id))
+                    foreach (var subscriber in listening.Where(s => (s.WebhookId is null || s.WebhookId == id) && s.Scope.Sees(id)))
                     {
                         Hand(subscriber, view);
                     }
@@ -229,10 +241,12 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
 
     private void Hand(Subscriber subscriber, object update)
     {
-        if (!subscriber.Budget.TryTake())
+        if (!subscriber.Budget.TryTake(EstimatedBytes(update)))
         {
             Remove(subscriber);
-            logger.LogWarning("A {Topic} subscriber of tenant {Tenant} fell {Capacity} updates behind and was cut off", subscriber.Topic, subscriber.Tenant, subscriber.Budget.Capacity);
+            logger.LogWarning(
+                "A {Topic} subscriber of tenant {Tenant} fell behind ({Capacity} updates or {Bytes} bytes unsent) and was cut off",
+                subscriber.Topic, subscriber.Tenant, subscriber.Budget.Capacity, subscriber.Budget.Bytes.Capacity);
             return;
         }
         try
@@ -246,6 +260,13 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
         }
     }
 
+    /// <summary>About what an update will take once written: a ledger event by its data, a view by a generous constant.</summary>
+    internal static long EstimatedBytes(object update) => update switch
+    {
+        StoredEvent stored => 512L + stored.Data.Length + stored.StreamId.Length + stored.Type.Length,
+        _ => 2048,
+    };
+
     private void Remove(Subscriber subscriber) => _subscribers.TryRemove(subscriber.Id, out _);
 
     private enum Topic
@@ -256,7 +277,8 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
     }
 
     private sealed record Subscriber(
-        long Id, Topic Topic, string Tenant, string? WebhookId, IReadOnlySet<string>? Statuses, string? Prefix, SubscriberBudget Budget, IObserver<object?> Observer);
+        long Id, Topic Topic, string Tenant, CallerScope Scope, string? WebhookId, IReadOnlySet<string>? Statuses, string? Prefix, SubscriberBudget Budget,
+        IObserver<object?> Observer);
 
     private sealed class Source(SubscriptionHub hub, LedgerRequestContext context, Topic topic, string? webhookId, IReadOnlySet<string>? statuses, string? prefix)
         : IObservable<object?>
@@ -265,7 +287,7 @@ public sealed class SubscriptionHub(ReadModelQueries queries, WebhookRegistry re
         {
             var budget = context.Budget ?? throw new ExecutionError("subscriptions are served over WebSocket (graphql-transport-ws) at /graphql");
             var subscriber = new Subscriber(
-                Interlocked.Increment(ref hub._nextId), topic, context.Tenant.Value, webhookId, statuses is { Count: > 0 } ? statuses : null, prefix, budget, observer);
+                Interlocked.Increment(ref hub._nextId), topic, context.Tenant.Value, context.Scope, webhookId, statuses is { Count: > 0 } ? statuses : null, prefix, budget, observer);
             hub._subscribers[subscriber.Id] = subscriber;
             return new Unsubscriber(hub, subscriber);
         }

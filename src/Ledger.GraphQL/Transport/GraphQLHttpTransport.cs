@@ -16,7 +16,7 @@ namespace Ledger.GraphQL.Transport;
 /// client accepts it, with that media type's status codes (400 when the document is not run), else
 /// <c>application/json</c> (200 for every well-formed request). A browser's GET gets GraphiQL.
 /// </summary>
-public sealed class GraphQLHttpTransport(LedgerExecutor executor, ApiKeyAuthenticator authenticate, GraphiQLAssets graphiql)
+public sealed class GraphQLHttpTransport(LedgerExecutor executor, GraphQLCallers callers, GraphiQLAssets graphiql)
 {
     public const string GraphQLResponseJson = "application/graphql-response+json";
     public const string Json = "application/json";
@@ -24,6 +24,18 @@ public sealed class GraphQLHttpTransport(LedgerExecutor executor, ApiKeyAuthenti
     public async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await ServeAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: parsing, validation and execution stopped with it, and nobody is left to answer.
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
+    {
         var request = context.Request;
         var isGet = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
         if (isGet && WantsHtml(request))
@@ -42,7 +54,7 @@ public sealed class GraphQLHttpTransport(LedgerExecutor executor, ApiKeyAuthenti
             await WriteErrorAsync(context, Json, StatusCodes.Status406NotAcceptable, $"the response is {GraphQLResponseJson} or {Json}; the Accept header allows neither");
             return;
         }
-        if (authenticate(ApiKeyHeaders.KeyOf(request)) is not { } tenant)
+        if (callers.Authenticate(ApiKeyHeaders.KeyOf(request)) is not { } caller)
         {
             await WriteErrorAsync(context, mediaType, StatusCodes.Status401Unauthorized,
                 "a valid API key is required: send Authorization: Bearer <key> or X-API-Key: <key>", ErrorCodes.Unauthenticated);
@@ -75,7 +87,7 @@ public sealed class GraphQLHttpTransport(LedgerExecutor executor, ApiKeyAuthenti
         }
 
         var result = await executor.ExecuteAsync(
-            graphQLRequest, document, new LedgerRequestContext(tenant, executor.Services), isSubscription: false, context.RequestAborted);
+            graphQLRequest, document, new LedgerRequestContext(caller.Tenant, executor.Services, scope: caller.Scope, actor: caller.ActorFrom(context.Connection.RemoteIpAddress)), isSubscription: false, context.RequestAborted);
         var status = mediaType == GraphQLResponseJson && !result.Executed ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
         await WriteResultAsync(context, mediaType, status, result);
     }
@@ -203,7 +215,18 @@ public sealed class GraphQLHttpTransport(LedgerExecutor executor, ApiKeyAuthenti
         {
             return null;
         }
-        return value.ValueKind == JsonValueKind.Object ? executor.Serializer.ReadNode<T>(value) : throw new BadRequestException($"`{name}` must be a JSON object");
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new BadRequestException($"`{name}` must be a JSON object");
+        }
+        try
+        {
+            return executor.Serializer.ReadNode<T>(value);
+        }
+        catch (JsonException)
+        {
+            throw new BadRequestException($"`{name}` cannot be read: it holds a string that is not text (a lone UTF-16 surrogate escape such as \\ud800)");
+        }
     }
 
     private async Task WriteResultAsync(HttpContext context, string mediaType, int status, ExecutionResult result)

@@ -12,7 +12,8 @@ namespace Ledger.GraphQL.Transport;
 /// request's headers counts too, for clients that can send headers.
 /// </summary>
 public sealed class GraphQLWebSocketTransport(
-    LedgerExecutor executor, ApiKeyAuthenticator authenticate, IHostApplicationLifetime lifetime, ILogger<GraphQLWebSocketTransport> logger)
+    LedgerExecutor executor, GraphQLCallers callers, KeyConnections connections, IHostApplicationLifetime lifetime,
+    ILogger<GraphQLWebSocketTransport> logger)
 {
     public const string SubProtocol = "graphql-transport-ws";
 
@@ -34,8 +35,7 @@ public sealed class GraphQLWebSocketTransport(
             return;
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = SubProtocol });
-        var headerTenant = authenticate(ApiKeyHeaders.KeyOf(context.Request));
-        var connection = new GraphQLWsConnection(socket, executor, authenticate, headerTenant, logger);
+        var connection = new GraphQLWsConnection(socket, executor, callers, ApiKeyHeaders.KeyOf(context.Request), connections, logger, context.Connection.RemoteIpAddress);
         await connection.RunAsync(lifetime.ApplicationStopping, context.RequestAborted);
     }
 }
@@ -50,6 +50,9 @@ public static class GraphQLWsCloseCodes
     public const int ConnectionInitialisationTimeout = 4408;
     public const int SubscriberAlreadyExists = 4409;
     public const int TooManyInitialisationRequests = 4429;
+
+    /// <summary>The key already holds the most connections it may (WebSocket's Try Again Later).</summary>
+    public const int TryAgainLater = 1013;
 
     /// <summary>The client fell too far behind reading its updates (WebSocket's Policy Violation).</summary>
     public const int TooSlow = (int)WebSocketCloseStatus.PolicyViolation;

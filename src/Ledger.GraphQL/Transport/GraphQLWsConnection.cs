@@ -22,7 +22,8 @@ namespace Ledger.GraphQL.Transport;
 /// time is aborted: a client that stops reading costs bounded memory.
 /// </summary>
 internal sealed class GraphQLWsConnection(
-    WebSocket socket, LedgerExecutor executor, ApiKeyAuthenticator authenticate, TenantId? headerTenant, ILogger logger)
+    WebSocket socket, LedgerExecutor executor, GraphQLCallers callers, string? headerKey, KeyConnections connections, ILogger logger,
+    System.Net.IPAddress? remoteAddress)
 {
     private const int OutboxCapacity = 8192;
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
@@ -31,9 +32,12 @@ internal sealed class GraphQLWsConnection(
     private readonly ConcurrentDictionary<string, Operation> _operations = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
     private readonly GraphQLOptions _options = executor.Services.Options;
+    private readonly ByteBudget _bytes = new(executor.Services.Options.SubscriberBudgetBytes);
+    private IDisposable? _keyLease;
     private readonly TaskCompletionSource _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private (WebSocketCloseStatus Status, string Reason)? _closeFrame;
-    private TenantId? _tenant;
+    private GraphQLCaller? _caller;
+    private CancellationTokenRegistration _onCallerEnded;
     private int _initReceived;
     private int _closing;
 
@@ -49,6 +53,7 @@ internal sealed class GraphQLWsConnection(
             }
         });
         using var onStopping = serverStopping.Register(() => Close((int)WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"));
+        _ = CloseWhenOverBudgetAsync();
         try
         {
             await ReceiveLoopAsync(aborted);
@@ -58,6 +63,8 @@ internal sealed class GraphQLWsConnection(
         }
         finally
         {
+            // Before the close frame goes out: a client that saw its connection close may open another at once.
+            _keyLease?.Dispose();
             foreach (var operation in _operations.Values)
             {
                 operation.Dispose();
@@ -67,6 +74,7 @@ internal sealed class GraphQLWsConnection(
             {
                 Close((int)WebSocketCloseStatus.NormalClosure, "");
             }
+            await _onCallerEnded.DisposeAsync();
             _outbox.Writer.TryComplete();
             await writer;
             await _closed.CancelAsync();
@@ -173,13 +181,23 @@ internal sealed class GraphQLWsConnection(
             }
             key = KeyOf(payload);
         }
-        _tenant = key is null ? headerTenant : authenticate(key);
-        if (_tenant is null)
+        key ??= headerKey;
+        _caller = callers.Authenticate(key);
+        if (_caller is null)
         {
             Close(GraphQLWsCloseCodes.Forbidden, "Forbidden");
             return;
         }
+        _keyLease = connections.TryOpen(key!);
+        if (_keyLease is null)
+        {
+            _caller = null;
+            Close(GraphQLWsCloseCodes.TryAgainLater, $"Too many connections: a key holds at most {_options.MaxConnectionsPerKey}");
+            return;
+        }
         Send(Message("connection_ack", null));
+        // A portal token's connection ends with the token: revoked or expired, it is closed as an unauthorised one is.
+        _onCallerEnded = _caller.Ended.Register(() => Close(GraphQLWsCloseCodes.Forbidden, "Forbidden: the portal token was revoked or has expired"));
     }
 
     /// <summary><c>{"authorization": "Bearer &lt;key&gt;"}</c> or <c>{"apiKey": "&lt;key&gt;"}</c> (names in any case).</summary>
@@ -205,7 +223,7 @@ internal sealed class GraphQLWsConnection(
 
     private async Task OnSubscribeAsync(JsonElement message)
     {
-        if (_tenant is not { } tenant)
+        if (_caller is not { } caller)
         {
             Close(GraphQLWsCloseCodes.Unauthorized, "Unauthorized");
             return;
@@ -247,21 +265,22 @@ internal sealed class GraphQLWsConnection(
         var (document, kind) = executor.Inspect(request);
         if (kind == OperationType.Subscription)
         {
-            await StartSubscriptionAsync(operation, tenant, request, document);
+            await StartSubscriptionAsync(operation, caller, request, document);
         }
         else
         {
-            _ = RunOnceAsync(operation, tenant, request, document);
+            _ = RunOnceAsync(operation, caller, request, document);
         }
     }
 
-    private async Task StartSubscriptionAsync(Operation operation, TenantId tenant, GraphQLRequest request, GraphQLDocument? document)
+    private async Task StartSubscriptionAsync(Operation operation, GraphQLCaller caller, GraphQLRequest request, GraphQLDocument? document)
     {
-        var budget = new SubscriberBudget(_options.SubscriberBuffer);
+        var budget = new SubscriberBudget(_options.SubscriberBuffer, _bytes);
+        operation.Budget = budget;
         try
         {
             var result = await executor.ExecuteAsync(
-                request, document, new LedgerRequestContext(tenant, executor.Services, budget), isSubscription: true, operation.Cancellation);
+                request, document, new LedgerRequestContext(caller.Tenant, executor.Services, budget, caller.Scope, caller.ActorFrom(remoteAddress)), isSubscription: true, operation.Cancellation);
             if (result.Streams is not { Count: > 0 } streams)
             {
                 Finish(operation, result.Executed ? [Next(operation.Id, result), Message("complete", operation.Id)] : [Errors(operation.Id, result)]);
@@ -287,12 +306,23 @@ internal sealed class GraphQLWsConnection(
         }
     }
 
-    private async Task RunOnceAsync(Operation operation, TenantId tenant, GraphQLRequest request, GraphQLDocument? document)
+    private async Task CloseWhenOverBudgetAsync()
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onClosed = _closed.Token.Register(() => closed.TrySetResult());
+        if (await Task.WhenAny(_bytes.Exhausted, closed.Task) == _bytes.Exhausted)
+        {
+            logger.LogWarning("Closing a GraphQL WebSocket: its client left {Bytes} bytes of updates unread", _bytes.Used);
+            Close(GraphQLWsCloseCodes.TooSlow, "Subscriber too slow: more than " + _bytes.Capacity + " bytes of updates unread");
+        }
+    }
+
+    private async Task RunOnceAsync(Operation operation, GraphQLCaller caller, GraphQLRequest request, GraphQLDocument? document)
     {
         try
         {
             var result = await executor.ExecuteAsync(
-                request, document, new LedgerRequestContext(tenant, executor.Services), isSubscription: false, operation.Cancellation);
+                request, document, new LedgerRequestContext(caller.Tenant, executor.Services, scope: caller.Scope, actor: caller.ActorFrom(remoteAddress)), isSubscription: false, operation.Cancellation);
             Finish(operation, result.Executed ? [Next(operation.Id, result), Message("complete", operation.Id)] : [Errors(operation.Id, result)]);
         }
         catch (OperationCanceledException) when (operation.Cancellation.IsCancellationRequested)
@@ -320,7 +350,7 @@ internal sealed class GraphQLWsConnection(
     }
 
     private Outgoing Next(string id, ExecutionResult result, SubscriberBudget? budget = null) =>
-        new(Envelope("next", id, executor.Serializer.Serialize(result)), budget);
+        new(Envelope("next", id, executor.Serializer.Serialize(executor.CapErrors(result))), budget);
 
     private Outgoing Errors(string id, ExecutionResult result)
     {
@@ -361,8 +391,14 @@ internal sealed class GraphQLWsConnection(
             message.Budget?.Release();
             return;
         }
+        if (!_bytes.TryTake(message.Payload.Length))
+        {
+            message.Budget?.Release();
+            return;
+        }
         if (!_outbox.Writer.TryWrite(message))
         {
+            _bytes.Release(message.Payload.Length);
             message.Budget?.Release();
             Close(GraphQLWsCloseCodes.TooSlow, "Subscriber too slow: too many messages unsent");
         }
@@ -417,6 +453,7 @@ internal sealed class GraphQLWsConnection(
                 while (Volatile.Read(ref _closing) == 0 && _outbox.Reader.TryRead(out var message))
                 {
                     await socket.SendAsync(message.Payload, WebSocketMessageType.Text, endOfMessage: true, aborted);
+                    _bytes.Release(message.Payload.Length);
                     message.Budget?.Release();
                 }
             }
@@ -432,6 +469,7 @@ internal sealed class GraphQLWsConnection(
         {
             while (_outbox.Reader.TryRead(out var dropped))
             {
+                _bytes.Release(dropped.Payload.Length);
                 dropped.Budget?.Release();
             }
         }
@@ -459,6 +497,8 @@ internal sealed class GraphQLWsConnection(
 
         public IDisposable? Subscription { get; set; }
 
+        public SubscriberBudget? Budget { get; set; }
+
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -466,6 +506,7 @@ internal sealed class GraphQLWsConnection(
                 return;
             }
             Subscription?.Dispose();
+            Budget?.Dispose();
             _cancellation.Cancel();
             _cancellation.Dispose();
         }
@@ -473,7 +514,11 @@ internal sealed class GraphQLWsConnection(
 
     private sealed class StreamObserver(GraphQLWsConnection connection, Operation operation, SubscriberBudget budget) : IObserver<ExecutionResult>
     {
-        public void OnNext(ExecutionResult value) => connection.Send(connection.Next(operation.Id, value, budget));
+        public void OnNext(ExecutionResult value)
+        {
+            budget.Produced();
+            connection.Send(connection.Next(operation.Id, value, budget));
+        }
 
         public void OnError(Exception error)
         {

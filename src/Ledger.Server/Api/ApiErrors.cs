@@ -1,68 +1,54 @@
-using System.Data.Common;
-using System.Text.Json;
 using Ledger.Domain;
-using Ledger.EventStore;
+using Ledger.Server.Api.Contract;
 
 namespace Ledger.Server.Api;
 
-/// <summary>The one place domain and storage errors become the contract's error body and status (CONTRACT §2).</summary>
+/// <summary>The contract's error codes beyond the domain's, and the status each code answers with (docs/rest.md).</summary>
 public static class ApiErrors
 {
+    public const string Internal = "INTERNAL";
+    public const string Unavailable = "UNAVAILABLE";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
+        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.Conflict => StatusCodes.Status409Conflict,
         ErrorCodes.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         ErrorCodes.LimitExceeded => StatusCodes.Status409Conflict,
+        MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
+        UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        Internal => StatusCodes.Status500InternalServerError,
+        Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 
-    public static async Task WriteAsync(HttpContext context, int status, string code, string message, string? field)
+    /// <summary>The code of a status that has no body of its own yet (a route that does not exist, a wrong method).</summary>
+    public static string CodeOf(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => ErrorCodes.Unauthenticated,
+        StatusCodes.Status404NotFound => ErrorCodes.NotFound,
+        StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+        StatusCodes.Status409Conflict => ErrorCodes.Conflict,
+        StatusCodes.Status413PayloadTooLarge => ErrorCodes.PayloadTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+        StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
+        StatusCodes.Status503ServiceUnavailable => Unavailable,
+        >= 500 => Internal,
+        _ => ErrorCodes.ValidationFailed,
+    };
+
+    public static Task WriteAsync(HttpContext context, int status, string code, string message, string? field) =>
+        WriteAsync(context, status, ErrorResponse.Of(code, message, field));
+
+    public static async Task WriteAsync(HttpContext context, int status, ErrorResponse error)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = ApiJson.Options.Encoder });
-        writer.WriteStartObject();
-        writer.WriteStartObject("error");
-        writer.WriteString("code", code);
-        writer.WriteString("message", message);
-        if (field is not null)
-        {
-            writer.WriteString("field", field);
-        }
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
+        await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, error, ApiJson.TypeInfo<ErrorResponse>(), context.RequestAborted);
     }
-
-    /// <summary>Maps what the layers below throw; anything else is a 500 with no internals in it.</summary>
-    public static IApplicationBuilder UseLedgerErrors(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
-        {
-            try
-            {
-                await next(context);
-            }
-            catch (DomainException ex) when (!context.Response.HasStarted)
-            {
-                await WriteAsync(context, StatusOf(ex.Code), ex.Code, ex.Message, ex.Field);
-            }
-            catch (InvalidAppendException ex) when (!context.Response.HasStarted)
-            {
-                await WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, ex.Message, null);
-            }
-            catch (Exception ex) when (!context.Response.HasStarted && ex is EventStoreUnavailableException or DbException)
-            {
-                // The ledger or the read models (the same database on PostgreSQL) cannot be reached right now.
-                context.RequestServices.GetRequiredService<ILogger<EventStoreUnavailableException>>().LogError(ex, "Storage unavailable");
-                context.Response.Headers.RetryAfter = "1";
-                await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "UNAVAILABLE", "storage is unavailable; retry shortly", null);
-            }
-            catch (BadHttpRequestException ex) when (!context.Response.HasStarted && ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorCodes.PayloadTooLarge, "the request body is too large", null);
-            }
-        });
 }

@@ -1,64 +1,55 @@
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Ledger.Domain;
+using Ledger.Server.Api.Contract;
 
 namespace Ledger.Server.Api;
 
-/// <summary>How the REST API writes JSON: camelCase, nulls kept, times as UTC ISO-8601 with a Z.</summary>
+/// <summary>How the REST API reads and writes JSON: the contract's types (<see cref="ApiJsonContext"/>), characters unescaped where JSON allows.</summary>
 public static class ApiJson
 {
-    public static readonly JsonSerializerOptions Options = CreateOptions();
-
     public const int MaxBodyBytes = 256 * 1024;
 
-    private static JsonSerializerOptions CreateOptions()
+    public const int MaxDepth = 64;
+
+    public static readonly JsonSerializerOptions Options = new(ApiJsonContext.Default.Options)
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    /// <summary>
+    /// Reads a JSON object body of at most <paramref name="maxBytes"/> into <typeparamref name="T"/>. Too large is 413;
+    /// malformed JSON, a lone surrogate escape anywhere, or a field of the wrong type is 400 naming the field — all
+    /// before anything happens.
+    /// </summary>
+    public static async Task<T> ReadBodyAsync<T>(HttpRequest request, int maxBytes = MaxBodyBytes)
+    {
+        using var document = await ReadDocumentAsync(request, maxBytes);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        };
-        options.Converters.Add(new UtcTimeConverter());
-        options.Converters.Add(new NullableUtcTimeConverter());
-        return options;
-    }
-
-    public static string FormatTime(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
-    private sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
-    {
-        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture);
-
-        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(FormatTime(value));
-    }
-
-    private sealed class NullableUtcTimeConverter : JsonConverter<DateTimeOffset?>
-    {
-        public override DateTimeOffset? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.TokenType == JsonTokenType.Null ? null : DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture);
-
-        public override void Write(Utf8JsonWriter writer, DateTimeOffset? value, JsonSerializerOptions options)
+            throw DomainException.Validation("body", "the body must be a JSON object");
+        }
+        JsonText.RequireWellFormedStrings(root);
+        var typeInfo = TypeInfo<T>();
+        try
         {
-            if (value is { } at)
-            {
-                writer.WriteStringValue(FormatTime(at));
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
+            return root.Deserialize(typeInfo) ?? throw DomainException.Validation("body", "the body must be a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw WrongType(typeInfo, ex.Path);
         }
     }
 
-    /// <summary>Reads a JSON body of at most <paramref name="maxBytes"/>: too large is 413, malformed is 400, both before anything happens.</summary>
-    public static async Task<JsonElement> ReadBodyAsync(HttpRequest request, int maxBytes = MaxBodyBytes)
+    private static async Task<JsonDocument> ReadDocumentAsync(HttpRequest request, int maxBytes)
     {
         if (request.ContentLength > maxBytes)
         {
-            throw new DomainException(ErrorCodes.PayloadTooLarge, $"the request body is over {maxBytes / 1024} KiB");
+            throw TooLarge(maxBytes);
         }
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
@@ -67,7 +58,7 @@ public static class ApiJson
         {
             if (buffer.Length + read > maxBytes)
             {
-                throw new DomainException(ErrorCodes.PayloadTooLarge, $"the request body is over {maxBytes / 1024} KiB");
+                throw TooLarge(maxBytes);
             }
             buffer.Write(chunk, 0, read);
         }
@@ -77,142 +68,43 @@ public static class ApiJson
         }
         try
         {
-            using var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw DomainException.Validation("body", "the body must be a JSON object");
-            }
-            return document.RootElement.Clone();
+            return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (JsonException ex)
         {
             throw DomainException.Validation("body", $"the body is not valid JSON: {ex.Message.Split(" Path:")[0]}");
         }
     }
-}
 
-/// <summary>Typed reads of request fields with the contract's validation errors.</summary>
-public static class JsonFields
-{
-    public static bool Has(this JsonElement body, string name) =>
-        body.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
+    private static DomainException TooLarge(int maxBytes) => new(ErrorCodes.PayloadTooLarge, $"the request body is over {maxBytes / 1024} KiB");
 
-    public static string? String(this JsonElement body, string name)
+    /// <summary>The field a deserialization error is at (<c>$.filters.address</c> → <c>filters.address</c>, <c>$.events[1]</c> → <c>events</c>) and what it should be.</summary>
+    private static DomainException WrongType(JsonTypeInfo typeInfo, string? path)
     {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        var segments = (path ?? "$").TrimStart('$').TrimStart('.').Split('.', '[')[0..];
+        var name = segments.Length > 0 ? segments[0] : "";
+        var property = typeInfo.Properties.FirstOrDefault(p => p.Name == name);
+        if (property is null)
         {
-            return null;
+            return DomainException.Validation("body", "the body does not match the expected shape");
         }
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw DomainException.Validation(name, $"{name} must be a string");
+        if (property.PropertyType == typeof(WebhookFiltersRequest) && segments.Length > 1 && segments[1].Length > 0)
+        {
+            var inner = $"{name}.{segments[1]}";
+            return DomainException.Validation(inner, $"{inner} must be a string");
+        }
+        return DomainException.Validation(name, $"{name} must be {Expected(property.PropertyType)}");
     }
 
-    public static bool? Bool(this JsonElement body, string name)
+    private static string Expected(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
     {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        return value.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw DomainException.Validation(name, $"{name} must be true or false"),
-        };
-    }
-
-    public static int? Int(this JsonElement body, string name)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : throw DomainException.Validation(name, $"{name} must be a whole number");
-    }
-
-    public static List<string>? StringList(this JsonElement body, string name)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
-        {
-            throw DomainException.Validation(name, $"{name} must be an array of strings");
-        }
-        return [.. value.EnumerateArray().Select(v => v.GetString()!)];
-    }
-
-    public static List<int>? IntList(this JsonElement body, string name)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out _)))
-        {
-            throw DomainException.Validation(name, $"{name} must be an array of whole numbers");
-        }
-        return [.. value.EnumerateArray().Select(v => v.GetInt32())];
-    }
-
-    public static Dictionary<string, string>? StringMap(this JsonElement body, string name)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            throw DomainException.Validation(name, $"{name} must be an object of string values");
-        }
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in value.EnumerateObject())
-        {
-            if (property.Value.ValueKind != JsonValueKind.String)
-            {
-                throw DomainException.Validation(name, $"{name}.{property.Name} must be a string");
-            }
-            map[property.Name] = property.Value.GetString()!;
-        }
-        return map;
-    }
-
-    public static WebhookFilters? Filters(this JsonElement body, string name)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            throw DomainException.Validation(name, $"{name} must be an object with address, identifier and topic");
-        }
-        return new WebhookFilters(Filter(value, "address"), Filter(value, "identifier"), Filter(value, "topic"));
-    }
-
-    private static string? Filter(JsonElement filters, string name)
-    {
-        var text = filters.String(name);
-        return text switch
-        {
-            null or "" => null,
-            { Length: > 256 } => throw DomainException.Validation($"filters.{name}", $"filters.{name} must be at most 256 characters"),
-            _ => text,
-        };
-    }
-
-    /// <summary>The webhook fields of a create or update body.</summary>
-    public static WebhookSettings WebhookSettings(this JsonElement body) => new(
-        Url: body.String("url"),
-        Events: body.StringList("events"),
-        Description: body.String("description"),
-        Profile: body.String("profile"),
-        Secret: body.String("secret"),
-        Active: body.Bool("active") ?? body.Bool("isActive"),
-        Ordering: body.String("ordering")?.ToLowerInvariant(),
-        RetrySchedule: body.IntList("retrySchedule"),
-        MaxAttemptAgeSeconds: body.Int("maxAttemptAgeSeconds"),
-        RateLimitPerMinute: body.Int("rateLimitPerMinute"),
-        Filters: body.Filters("filters"),
-        Metadata: body.StringMap("metadata"));
+        var t when t == typeof(string) => "a string",
+        var t when t == typeof(bool) => "true or false",
+        var t when t == typeof(int) => "a whole number",
+        var t when t == typeof(List<string>) => "an array of strings",
+        var t when t == typeof(List<int>) => "an array of whole numbers",
+        var t when t == typeof(Dictionary<string, string>) => "an object of string values",
+        var t when t == typeof(WebhookFiltersRequest) => "an object with address, identifier and topic",
+        _ => "a JSON value of the documented type",
+    };
 }

@@ -1,29 +1,47 @@
+using System.Diagnostics.Metrics;
 using Ledger.Dispatcher.Http;
 using Ledger.Domain;
 using Ledger.EventStore;
 using Ledger.Projections;
-using Prometheus;
 
 namespace Ledger.Server.Hosting;
 
-/// <summary>What <c>/metrics</c> shows: deliveries by outcome, attempts by outcome with their latency, and the queue depth.</summary>
+/// <summary>
+/// The <c>Ledger</c> meter (OpenTelemetry names and units): deliveries by outcome, attempts by outcome with their
+/// latency, the queue depth, attempts in flight and the read models' position. <c>/metrics</c> shows it through
+/// <see cref="PrometheusMeterBridge"/> under the Prometheus names docs/observability.md lists.
+/// </summary>
 public sealed class DeliveryMetrics : IProjectionObserver
 {
-    private static readonly Counter Deliveries = Metrics.CreateCounter(
-        "ledger_deliveries_total", "Deliveries that reached a terminal state, by outcome.", new CounterConfiguration { LabelNames = ["outcome"] });
+    public const string MeterName = "Ledger";
 
-    private static readonly Counter Attempts = Metrics.CreateCounter(
-        "ledger_attempts_total", "Delivery attempts, by outcome (ok or the failure code).", new CounterConfiguration { LabelNames = ["outcome"] });
+    private const string Outcome = "outcome";
 
-    private static readonly Histogram AttemptDuration = Metrics.CreateHistogram(
-        "ledger_attempt_duration_seconds", "Time from sending an attempt to its answer (or failure).",
-        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 15) });
+    private static readonly Meter Meter = new(MeterName);
 
-    private static readonly Gauge QueueDepth = Metrics.CreateGauge("ledger_queue_depth", "Unsettled deliveries the dispatcher holds.");
+    private static readonly Counter<long> Deliveries = Meter.CreateCounter<long>(
+        "ledger.deliveries", "{delivery}", "Deliveries that reached a terminal state, by outcome.");
 
-    private static readonly Gauge InFlight = Metrics.CreateGauge("ledger_attempts_in_flight", "Attempts being sent right now.");
+    private static readonly Counter<long> Attempts = Meter.CreateCounter<long>(
+        "ledger.attempts", "{attempt}", "Delivery attempts, by outcome (ok or the failure code).");
 
-    private static readonly Gauge ProjectionPosition = Metrics.CreateGauge("ledger_projection_position", "Ledger position the read models have reached.");
+    private static readonly Histogram<double> AttemptDuration = Meter.CreateHistogram(
+        "ledger.attempt.duration", "s", "Time from sending an attempt to its answer (or failure).", tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [.. Enumerable.Range(0, 15).Select(i => 0.001 * Math.Pow(2, i))] });
+
+    private static Func<int> _queueDepth = () => 0;
+    private static Func<int> _inFlight = () => 0;
+    private static long _projectionPosition;
+
+    static DeliveryMetrics()
+    {
+        Meter.CreateObservableGauge("ledger.queue.depth", () => _queueDepth(), "{delivery}", "Unsettled deliveries the dispatcher holds.");
+        Meter.CreateObservableGauge("ledger.attempts.in_flight", () => _inFlight(), "{attempt}", "Attempts being sent right now.");
+        Meter.CreateObservableGauge("ledger.projection.position", () => Volatile.Read(ref _projectionPosition), "{position}", "Ledger position the read models have reached.");
+        Bridge = new PrometheusMeterBridge(MeterName, name => name is "ledger.deliveries" or "ledger.attempts" ? [Outcome] : []);
+    }
+
+    private static PrometheusMeterBridge Bridge { get; }
 
     public void OnCommitted(IReadOnlyList<(StoredEvent Stored, ILedgerEvent Event)> batch, long position)
     {
@@ -32,25 +50,26 @@ public sealed class DeliveryMetrics : IProjectionObserver
             switch (e)
             {
                 case DeliveryCompleted:
-                    Deliveries.WithLabels("delivered").Inc();
+                    Deliveries.Add(1, new KeyValuePair<string, object?>(Outcome, "delivered"));
                     break;
                 case DeliveryFailed:
-                    Deliveries.WithLabels("failed").Inc();
+                    Deliveries.Add(1, new KeyValuePair<string, object?>(Outcome, "failed"));
                     break;
             }
         }
-        ProjectionPosition.Set(position);
+        Volatile.Write(ref _projectionPosition, position);
     }
 
     public static void RecordAttempt(SendResult result)
     {
-        Attempts.WithLabels(result.FailureCode ?? "ok").Inc();
-        AttemptDuration.Observe(result.DurationMs / 1000.0);
+        Attempts.Add(1, new KeyValuePair<string, object?>(Outcome, result.FailureCode ?? "ok"));
+        AttemptDuration.Record(result.DurationMs / 1000.0);
     }
 
-    public static void Sample(int queueDepth, int inFlight)
+    /// <summary>Where the dispatcher's gauges are read at each scrape.</summary>
+    public static void Observe(Func<int> queueDepth, Func<int> inFlight)
     {
-        QueueDepth.Set(queueDepth);
-        InFlight.Set(inFlight);
+        _queueDepth = queueDepth;
+        _inFlight = inFlight;
     }
 }

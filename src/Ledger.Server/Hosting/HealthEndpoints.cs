@@ -1,6 +1,6 @@
 using Ledger.EventStore;
+using Ledger.EventStore.Cluster;
 using Ledger.Projections;
-using Ledger.Projections.Cluster;
 
 namespace Ledger.Server.Hosting;
 

@@ -1,8 +1,8 @@
 using Ledger.EventStore;
+using Ledger.EventStore.Cluster;
 using Ledger.EventStore.Postgres;
 using Ledger.EventStore.Sqlite;
 using Ledger.Projections;
-using Ledger.Projections.Cluster;
 using Npgsql;
 
 namespace Ledger.Server.Hosting;
@@ -10,6 +10,9 @@ namespace Ledger.Server.Hosting;
 /// <summary><c>Ledger:Storage</c>: where the ledger and its read models live.</summary>
 public sealed class StorageOptions
 {
+    /// <summary>The configuration section these settings are bound from.</summary>
+    public const string Section = "Ledger:Storage";
+
     public const string SqliteProvider = "sqlite";
     public const string PostgresProvider = "postgres";
 
@@ -45,7 +48,7 @@ public static class LedgerStorage
     /// </summary>
     public static IServiceCollection AddLedgerStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection("Ledger:Storage").Get<StorageOptions>() ?? new StorageOptions();
+        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         switch (options.Provider.ToLowerInvariant())
         {
             case StorageOptions.SqliteProvider:
@@ -53,12 +56,14 @@ public static class LedgerStorage
                 services.AddSingleton<IEventStore>(sp => SqliteEventStore.Open(path, sp.GetRequiredService<ILogger<SqliteEventStore>>()));
                 services.AddSingleton<ReadModelDatabase>(new SqliteReadModelDatabase(ReadModelPath(path)));
                 services.AddSingleton<IClusterLeases>(SingleInstanceLeases.Instance);
+                services.AddSingleton(_ => new LedgerInstanceLock(path));
                 break;
             case StorageOptions.PostgresProvider:
                 AddPostgres(services, configuration, options.Postgres);
+                services.AddSingleton(_ => new LedgerInstanceLock(null));
                 break;
             default:
-                throw new InvalidOperationException(
+                throw new LedgerConfigurationException(
                     $"Ledger:Storage:Provider '{options.Provider}' is not supported; use '{StorageOptions.SqliteProvider}' or '{StorageOptions.PostgresProvider}'");
         }
         return services;
@@ -73,7 +78,7 @@ public static class LedgerStorage
         var connectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException(
+            throw new LedgerConfigurationException(
                 "Ledger:Storage:Provider is 'postgres' but ConnectionStrings:Ledger is not set; set it, e.g. "
                 + "ConnectionStrings__Ledger='Host=db;Port=5432;Database=ledger;Username=ledger;Password=…'");
         }
@@ -83,18 +88,25 @@ public static class LedgerStorage
         }
         catch (ArgumentException ex)
         {
-            throw new InvalidOperationException($"ConnectionStrings:Ledger is not a valid PostgreSQL connection string: {ex.Message}", ex);
+            throw new LedgerConfigurationException($"ConnectionStrings:Ledger is not a valid PostgreSQL connection string: {ex.Message}", ex);
         }
         var schema = options.Schema;
         var readSchema = string.IsNullOrWhiteSpace(options.ReadModelSchema) ? schema + PostgresReadModelDatabase.SchemaSuffix : options.ReadModelSchema;
         if (!PostgresReadModelDatabase.IsValidSchemaName(schema) || !PostgresReadModelDatabase.IsValidSchemaName(readSchema) || schema == readSchema)
         {
-            throw new InvalidOperationException(
+            throw new LedgerConfigurationException(
                 $"Ledger:Storage:Postgres:Schema '{schema}' and ReadModelSchema '{readSchema}' must be two different names of 1 to 48 "
                 + "characters of a-z 0-9 _, starting with a letter or _, not pg_…");
         }
-        var cluster = configuration.GetSection("Ledger:Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
-        cluster.Validate();
+        var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
+        try
+        {
+            cluster.Validate();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new LedgerConfigurationException(ex.Message, ex);
+        }
 
         // Opened (and migrated) when the host first needs it, before the server answers: a database that cannot be
         // reached stops the start with the reason.

@@ -1,34 +1,49 @@
 using Ledger.Application;
+using Ledger.Application.Replay;
+using Ledger.Dispatcher.Policies;
 using Ledger.Dispatcher.Scheduling;
+using Ledger.EventStore;
+using Ledger.EventStore.Cluster;
 using Ledger.Projections;
-using Ledger.Projections.Cluster;
+using Ledger.Projections.Stats;
 
 namespace Ledger.Server.Hosting;
 
 /// <summary>
 /// Runs, for as long as the host runs: the cluster leases, the projection runner (writing the read models while
 /// this instance leads, following them otherwise), the fan-out reactor (only while leading) and the dispatcher
-/// (on the lanes of the buckets this instance owns). Each loop retries its own failures, such as a lost database.
+/// (on the lanes of the buckets this instance owns); on taking the lead, it resumes the bulk replays a restart
+/// interrupted, and prunes minute statistics past their retention every hour. Each loop retries its own failures,
+/// such as a lost database.
 /// </summary>
 public sealed class LedgerWorker(
     IClusterLeases leases,
     ProjectionRunner projections,
     FanOutReactor fanOut,
     LaneDispatcher dispatcher,
+    DeliveryPolicies policies,
     LedgerStartup startup,
+    IEventStore store,
+    ReplayJobs replays,
+    ReadModelQueries queries,
+    StatsRetention statsRetention,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<LedgerWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         dispatcher.AttemptRecorded += DeliveryMetrics.RecordAttempt;
-        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() => DeliveryMetrics.Sample(dispatcher.QueueDepth, dispatcher.InFlight));
+        DeliveryMetrics.Observe(() => dispatcher.QueueDepth, () => dispatcher.InFlight);
         var tasks = new[]
         {
             Guard("leases", () => leases.RunAsync(stoppingToken)),
             Guard("projections", () => projections.RunAsync(stoppingToken)),
             Guard("fan-out", () => WhileLeadingAsync(fanOut.RunAsync, stoppingToken)),
             Guard("dispatcher", () => dispatcher.RunAsync(startup.StartPosition, stoppingToken)),
+            Guard("delivery policies", () => policies.RunAsync(startup.StartPosition, stoppingToken)),
+            Guard("replay jobs", () => WhileLeadingAsync(ResumeReplaysAsync, stoppingToken)),
+            Guard("statistics retention", () => WhileLeadingAsync(PruneStatisticsAsync, stoppingToken)),
         };
         await Task.WhenAll(tasks);
     }
@@ -55,6 +70,35 @@ public sealed class LedgerWorker(
                 logger.LogError(ex, "A leader-only loop failed; starting it again");
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
+        }
+    }
+
+    /// <summary>Once the read models include everything committed before this instance took the lead, resumes the interrupted replays; then holds the lead.</summary>
+    private async Task ResumeReplaysAsync(CancellationToken leading)
+    {
+        await projections.WaitForPositionAsync(await store.ReadHeadPositionAsync(leading), leading);
+        await replays.ResumeInterruptedAsync(leading);
+        await Task.Delay(Timeout.Infinite, leading);
+    }
+
+    /// <summary>The cut falls on whole hours, so pruning more often would find nothing new.</summary>
+    private async Task PruneStatisticsAsync(CancellationToken leading)
+    {
+        while (true)
+        {
+            try
+            {
+                var deleted = await queries.PruneMinuteStatsAsync(statsRetention.MinuteCutoffMicros(), leading);
+                if (deleted > 0)
+                {
+                    logger.LogInformation("Pruned {Rows} minute statistics rows past their retention", deleted);
+                }
+            }
+            catch (Exception ex) when (!leading.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Pruning minute statistics failed; trying again in an hour");
+            }
+            await Task.Delay(TimeSpan.FromHours(1), time, leading);
         }
     }
 

@@ -1,0 +1,4 @@
+namespace Ledger.Keys;
+
+/// <summary>An unwrapped data key: it lives in memory only.</summary>
+internal sealed record DataKey(string Scope, string KeyId, byte[] Key);
