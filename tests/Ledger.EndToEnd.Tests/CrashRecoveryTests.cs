@@ -35,7 +35,7 @@ public abstract class CrashRecoveryTests<TStorage>
         await client.CreateWebhookAsync(new { url = receiver.Url(), retrySchedule = Enumerable.Repeat(0, 5).ToArray() });
 
         // Publish from several tasks until the server dies under them; only answered publishes count as acknowledged.
-        var acknowledged = new ConcurrentBag<string>();
+        var acknowledged = new ConcurrentDictionary<string, string>();
         using var stop = new CancellationTokenSource();
         var publishers = Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
         {
@@ -44,7 +44,7 @@ public abstract class CrashRecoveryTests<TStorage>
                 try
                 {
                     var e = await client.PublishAsync(new { type = "crash.test", data = new { p, i }, orderingKey = "key-" + (i % 20) });
-                    acknowledged.Add(e.Id());
+                    acknowledged[e.Id()] = e.FirstDeliveryId();
                     if (fiftyReceived.Task.IsCompleted && acknowledged.Count >= received.Count + 20)
                     {
                         backlog.TrySetResult();
@@ -65,9 +65,31 @@ public abstract class CrashRecoveryTests<TStorage>
         Assert.True(acknowledged.Count > received.Count, "the kill should land mid-load, with deliveries still to go");
 
         await server.RestartAsync();
-        await receiver.WaitForAsync(_ => acknowledged.All(received.ContainsKey), TimeSpan.FromSeconds(120));
+        try
+        {
+            await receiver.WaitForAsync(_ => acknowledged.Keys.All(received.ContainsKey), TimeSpan.FromSeconds(120));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Assert.Fail(await WhyUndeliveredAsync(ex.Message, client, server, acknowledged.Where(a => !received.ContainsKey(a.Key))));
+        }
 
-        Assert.All(acknowledged, id => Assert.True(received.ContainsKey(id), $"{id} was acknowledged but never delivered"));
+        Assert.All(acknowledged.Keys, id => Assert.True(received.ContainsKey(id), $"{id} was acknowledged but never delivered"));
+    }
+
+    /// <summary>What the ledger says of the first few acknowledged events that never arrived, and what the server logged.</summary>
+    private static async Task<string> WhyUndeliveredAsync(string timeout, HttpClient client, LedgerServer server, IEnumerable<KeyValuePair<string, string>> missing)
+    {
+        var lines = new List<string> { timeout, $"{missing.Count()} acknowledged events were not delivered; the first of them:" };
+        foreach (var (eventId, deliveryId) in missing.Take(5))
+        {
+            var answer = await client.GetAsync(new Uri($"/v1/deliveries/{deliveryId}", UriKind.Relative));
+            lines.Add($"{eventId} → {deliveryId}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+        }
+        var output = server.Output;
+        lines.Add("server output (last 4,000 characters):");
+        lines.Add(output[Math.Max(0, output.Length - 4_000)..]);
+        return string.Join('\n', lines);
     }
 }
 
