@@ -307,6 +307,7 @@ public sealed class ProjectionRunner(
                         projection.Apply(sql, s, e);
                     }
                 }
+                sql.WriteDeferred();
                 if (database.NotifyCheckpointSql is { } notify)
                 {
                     sql.Execute(notify);

@@ -20,6 +20,7 @@ public static class Micros
 public sealed class SqlSession(DbConnection connection, DbTransaction? transaction) : IAsyncDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, IDeferredWrites> _deferred = [];
 
     public DbConnection Connection => connection;
 
@@ -61,6 +62,31 @@ public sealed class SqlSession(DbConnection connection, DbTransaction? transacti
         return command;
     }
 
+    /// <summary>
+    /// The session's one <typeparamref name="T"/>: changes a projection gathers over a whole batch and writes once, in
+    /// <see cref="WriteDeferred"/> before the commit. It lives and dies with the session, so a batch that fails leaves
+    /// nothing gathered behind for the next one.
+    /// </summary>
+    public T Deferred<T>()
+        where T : class, IDeferredWrites, new()
+    {
+        if (!_deferred.TryGetValue(typeof(T), out var writes))
+        {
+            _deferred[typeof(T)] = writes = new T();
+        }
+        return (T)writes;
+    }
+
+    /// <summary>Writes what was gathered through <see cref="Deferred{T}"/>, and forgets it.</summary>
+    public void WriteDeferred()
+    {
+        foreach (var writes in _deferred.Values)
+        {
+            writes.Write(this);
+        }
+        _deferred.Clear();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var command in _commands.Values)
@@ -69,6 +95,12 @@ public sealed class SqlSession(DbConnection connection, DbTransaction? transacti
         }
         _commands.Clear();
     }
+}
+
+/// <summary>Changes gathered over a batch of events and written at its end (<see cref="SqlSession.Deferred{T}"/>).</summary>
+public interface IDeferredWrites
+{
+    void Write(SqlSession sql);
 }
 
 public static class ReaderExtensions

@@ -30,69 +30,108 @@ public sealed class DeliveryStatsProjection : IProjection
     private const string UpsertFailureCode =
         """
         INSERT INTO stats_failure_codes (tenant_id, scope, granularity, bucket_start, code, count)
-        SELECT tenant_id, @scope, @granularity, @start, @code, 1 FROM webhooks WHERE id = @webhook
-        ON CONFLICT (tenant_id, scope, granularity, bucket_start, code) DO UPDATE SET count = stats_failure_codes.count + 1
+        SELECT tenant_id, @scope, @granularity, @start, @code, @count FROM webhooks WHERE id = @webhook
+        ON CONFLICT (tenant_id, scope, granularity, bucket_start, code) DO UPDATE SET count = stats_failure_codes.count + excluded.count
         """;
+
+    private static readonly Dictionary<string, int> CounterIndex = Counters.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
 
     public string Name => "delivery-stats";
 
     public static string Bin(int index) => "latency_bin_" + index.ToString("D2", CultureInfo.InvariantCulture);
 
+    /// <summary>Gathers the batch's increments per bucket (<see cref="Increments"/>): a bucket is written once per batch, not once per event.</summary>
     public void Apply(SqlSession sql, StoredEvent stored, ILedgerEvent e)
     {
+        var increments = sql.Deferred<Increments>();
         switch (e)
         {
             case EventPublished x:
                 foreach (var planned in x.Deliveries)
                 {
-                    Add(sql, planned.WebhookId, x.CreatedAt, new Dictionary<string, long> { ["created"] = 1 });
+                    increments.Add(planned.WebhookId, x.CreatedAt, "created", 1);
                 }
                 break;
             case AttemptSucceeded x when Streams.WebhookOfLane(stored.StreamId) is { } webhook:
-                Add(sql, webhook.Value, x.StartedAt, Attempt(x.DurationMs, x.StatusCode, succeeded: true));
+                increments.AddAttempt(webhook.Value, x.StartedAt, x.DurationMs, x.StatusCode, succeeded: true);
                 break;
             case AttemptFailed x when Streams.WebhookOfLane(stored.StreamId) is { } webhook:
-                Add(sql, webhook.Value, x.StartedAt, Attempt(x.DurationMs, x.StatusCode, succeeded: false));
-                ForEachBucket(webhook.Value, x.StartedAt, (scope, granularity, start) => sql.Execute(UpsertFailureCode,
-                    ("@scope", scope), ("@granularity", granularity), ("@start", start), ("@code", x.FailureCode), ("@webhook", webhook.Value)));
+                increments.AddAttempt(webhook.Value, x.StartedAt, x.DurationMs, x.StatusCode, succeeded: false);
+                increments.AddFailure(webhook.Value, x.StartedAt, x.FailureCode);
                 break;
             case DeliveryCompleted x when Streams.WebhookOfLane(stored.StreamId) is { } webhook:
-                Add(sql, webhook.Value, x.DeliveredAt, new Dictionary<string, long> { ["delivered"] = 1 });
+                increments.Add(webhook.Value, x.DeliveredAt, "delivered", 1);
                 break;
             case DeliveryFailed x when Streams.WebhookOfLane(stored.StreamId) is { } webhook:
-                Add(sql, webhook.Value, x.FailedAt, new Dictionary<string, long> { ["failed"] = 1 });
+                increments.Add(webhook.Value, x.FailedAt, "failed", 1);
                 break;
             case RedeliveryRequested x when Streams.WebhookOfLane(stored.StreamId) is { } webhook:
-                Add(sql, webhook.Value, x.RequestedAt, new Dictionary<string, long> { ["redelivered"] = 1 });
+                increments.Add(webhook.Value, x.RequestedAt, "redelivered", 1);
                 break;
         }
     }
 
-    private static Dictionary<string, long> Attempt(int durationMs, int? statusCode, bool succeeded)
+    private static string StatusClass(int? statusCode) => statusCode switch
     {
-        var statusClass = statusCode switch
-        {
-            null => "no_response",
-            >= 200 and < 300 => "status_2xx",
-            >= 300 and < 400 => "status_3xx",
-            >= 400 and < 500 => "status_4xx",
-            >= 500 and < 600 => "status_5xx",
-            _ => "status_other",
-        };
-        return new Dictionary<string, long>
-        {
-            ["attempts"] = 1,
-            [succeeded ? "attempts_succeeded" : "attempts_failed"] = 1,
-            [statusClass] = 1,
-            ["latency_sum_ms"] = Math.Max(0, durationMs),
-            [Bin(LatencyHistogram.BinOf(durationMs))] = 1,
-        };
-    }
+        null => "no_response",
+        >= 200 and < 300 => "status_2xx",
+        >= 300 and < 400 => "status_3xx",
+        >= 400 and < 500 => "status_4xx",
+        >= 500 and < 600 => "status_5xx",
+        _ => "status_other",
+    };
 
-    private static void Add(SqlSession sql, string webhookId, DateTimeOffset at, Dictionary<string, long> deltas) =>
-        ForEachBucket(webhookId, at, (scope, granularity, start) => sql.Execute(UpsertBucket,
-            [("@scope", scope), ("@granularity", granularity), ("@start", start),
-             .. Counters.Select(c => ("@" + c, (object?)deltas.GetValueOrDefault(c))), ("@webhook", webhookId)]));
+    /// <summary>One batch's increments, by bucket of each webhook and of its tenant; written as one upsert per bucket.</summary>
+    public sealed class Increments : IDeferredWrites
+    {
+        private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start), long[]> _buckets = [];
+        private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start, string Code), long> _failureCodes = [];
+
+        public void Add(string webhookId, DateTimeOffset at, string counter, long amount)
+        {
+            var index = CounterIndex[counter];
+            ForEachBucket(webhookId, at, (scope, granularity, start) =>
+            {
+                var key = (webhookId, scope, granularity, start);
+                if (!_buckets.TryGetValue(key, out var counts))
+                {
+                    _buckets[key] = counts = new long[Counters.Length];
+                }
+                counts[index] += amount;
+            });
+        }
+
+        public void AddAttempt(string webhookId, DateTimeOffset at, int durationMs, int? statusCode, bool succeeded)
+        {
+            Add(webhookId, at, "attempts", 1);
+            Add(webhookId, at, succeeded ? "attempts_succeeded" : "attempts_failed", 1);
+            Add(webhookId, at, StatusClass(statusCode), 1);
+            Add(webhookId, at, "latency_sum_ms", Math.Max(0, durationMs));
+            Add(webhookId, at, Bin(LatencyHistogram.BinOf(durationMs)), 1);
+        }
+
+        public void AddFailure(string webhookId, DateTimeOffset at, string code) =>
+            ForEachBucket(webhookId, at, (scope, granularity, start) =>
+            {
+                var key = (webhookId, scope, granularity, start, code);
+                _failureCodes[key] = _failureCodes.GetValueOrDefault(key) + 1;
+            });
+
+        public void Write(SqlSession sql)
+        {
+            foreach (var ((webhook, scope, granularity, start), counts) in _buckets)
+            {
+                sql.Execute(UpsertBucket,
+                    [("@scope", scope), ("@granularity", granularity), ("@start", start),
+                     .. Counters.Select((c, i) => ("@" + c, (object?)counts[i])), ("@webhook", webhook)]);
+            }
+            foreach (var ((webhook, scope, granularity, start, code), count) in _failureCodes)
+            {
+                sql.Execute(UpsertFailureCode,
+                    ("@scope", scope), ("@granularity", granularity), ("@start", start), ("@code", code), ("@count", count), ("@webhook", webhook));
+            }
+        }
+    }
 
     private static void ForEachBucket(string webhookId, DateTimeOffset at, Action<string, string, long> apply)
     {
