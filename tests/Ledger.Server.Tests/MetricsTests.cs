@@ -24,6 +24,21 @@ public sealed class MetricsTests(InProcessServer server) : IClassFixture<InProce
 
         Assert.Contains($"# TYPE {name} ", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_scrape_shows_the_ledger_meter_once_and_no_other_meters()
+    {
+        using var client = server.Client();
+        client.DefaultRequestHeaders.Authorization = null;
+        await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+        var names = (await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)))
+            .Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
+
+        Assert.Contains("ledger_queue_depth", names);
+        Assert.DoesNotContain(names, n => n.StartsWith("ledger_ledger_", StringComparison.Ordinal));
+        Assert.DoesNotContain(names, n => n.Contains("kestrel", StringComparison.Ordinal) || n.Contains("http_server", StringComparison.Ordinal) || n.Contains("quic", StringComparison.Ordinal));
+    }
 }
 
 /// <summary><c>Ledger:Metrics:RequireApiKey</c> puts <c>/metrics</c> behind an API key.</summary>
