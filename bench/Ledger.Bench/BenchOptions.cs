@@ -67,6 +67,12 @@ public sealed record BenchOptions
     /// <summary>The most any one measured run may take; past it the run is cut and its rate taken over what was done.</summary>
     public TimeSpan RunCap => Quick ? TimeSpan.FromSeconds(15) : TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// How long (a) loads each contender before measuring it: a server's JIT keeps tiering up its hot paths for about
+    /// half a minute of load (15–19% of its CPU in a profile of the first 35 s), and (a) measures the steady state.
+    /// </summary>
+    public TimeSpan ThroughputWarmUp => Quick ? TimeSpan.Zero : TimeSpan.FromSeconds(30);
+
     public TimeSpan PeerCap => Quick ? TimeSpan.FromSeconds(6) : TimeSpan.FromSeconds(45);
 
     public static BenchOptions Parse(string[] args)
