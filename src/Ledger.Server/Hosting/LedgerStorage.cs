@@ -53,7 +53,7 @@ public static class LedgerStorage
         {
             case StorageOptions.SqliteProvider:
                 var path = Path.GetFullPath(options.Sqlite.Path);
-                services.AddSingleton<IEventStore>(sp => SqliteEventStore.Open(path, sp.GetRequiredService<ILogger<SqliteEventStore>>()));
+                services.AddSingleton<IEventStore>(sp => new TailCachingEventStore(SqliteEventStore.Open(path, sp.GetRequiredService<ILogger<SqliteEventStore>>())));
                 services.AddSingleton<ReadModelDatabase>(new SqliteReadModelDatabase(ReadModelPath(path)));
                 services.AddSingleton<IClusterLeases>(SingleInstanceLeases.Instance);
                 services.AddSingleton(_ => new LedgerInstanceLock(path));
@@ -110,8 +110,8 @@ public static class LedgerStorage
 
         // Opened (and migrated) when the host first needs it, before the server answers: a database that cannot be
         // reached stops the start with the reason.
-        services.AddSingleton<IEventStore>(sp =>
-            PostgresEventStore.CreateAsync(connectionString, schema, sp.GetRequiredService<ILogger<PostgresEventStore>>()).GetAwaiter().GetResult());
+        services.AddSingleton<IEventStore>(sp => new TailCachingEventStore(
+            PostgresEventStore.CreateAsync(connectionString, schema, sp.GetRequiredService<ILogger<PostgresEventStore>>()).GetAwaiter().GetResult()));
         services.AddSingleton<ReadModelDatabase>(sp =>
             new PostgresReadModelDatabase(connectionString, readSchema, sp.GetRequiredService<ILogger<PostgresReadModelDatabase>>()));
         services.AddSingleton<IClusterLeases>(sp =>
