@@ -26,7 +26,16 @@ public sealed partial class LedgerExceptionHandler(ILogger<LedgerExceptionHandle
         {
             context.Response.Headers.RetryAfter = "1";
         }
-        await ApiErrors.WriteAsync(context, status, error);
+        try
+        {
+            await ApiErrors.WriteAsync(context, status, error);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away while the answer was being written (it can notice only now that the body it
+            // stopped sending is missing): nothing to answer, and not a failure of the server.
+            LogAborted(logger, context.Request.Method, context.Request.Path, exception.GetType().Name);
+        }
         return true;
     }
 
