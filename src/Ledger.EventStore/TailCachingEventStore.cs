@@ -14,7 +14,7 @@ namespace Ledger.EventStore;
 /// (a consumer catching up) leave it alone. Everything else passes straight through.
 /// </para>
 /// </summary>
-public sealed class TailCachingEventStore(IEventStore inner, int capacity = TailCachingEventStore.DefaultCapacity) : IEventStore
+public sealed class TailCachingEventStore(IEventStore inner, int capacity = TailCachingEventStore.DefaultCapacity) : ForwardingEventStore(inner)
 {
     /// <summary>Events kept; at a few hundred bytes each, a few MiB.</summary>
     public const int DefaultCapacity = 8_192;
@@ -23,39 +23,16 @@ public sealed class TailCachingEventStore(IEventStore inner, int capacity = Tail
     private readonly List<StoredEvent> _window = new(Math.Min(capacity, 1_024));
     private long _windowAfter = -1;
 
-    public IEventStore Inner => inner;
-
-    public Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> batch, CancellationToken cancellationToken = default) =>
-        inner.AppendAsync(batch, cancellationToken);
-
-    public Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 0, int maxCount = int.MaxValue, CancellationToken cancellationToken = default) =>
-        inner.ReadStreamAsync(streamId, fromVersion, maxCount, cancellationToken);
-
-    public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
     {
         if (maxCount > 0 && FromWindow(afterPosition, maxCount) is { } remembered)
         {
             return remembered;
         }
-        var read = await inner.ReadAllAsync(afterPosition, maxCount, cancellationToken);
+        var read = await base.ReadAllAsync(afterPosition, maxCount, cancellationToken);
         Remember(afterPosition, read);
         return read;
     }
-
-    public Task<StoredEvent?> ReadAtAsync(long position, CancellationToken cancellationToken = default) => inner.ReadAtAsync(position, cancellationToken);
-
-    public Task<StoredEvent?> FindByIdempotencyKeyAsync(string streamId, string idempotencyKey, CancellationToken cancellationToken = default) =>
-        inner.FindByIdempotencyKeyAsync(streamId, idempotencyKey, cancellationToken);
-
-    public Task<long> ReadStreamVersionAsync(string streamId, CancellationToken cancellationToken = default) => inner.ReadStreamVersionAsync(streamId, cancellationToken);
-
-    public Task<long> ReadHeadPositionAsync(CancellationToken cancellationToken = default) => inner.ReadHeadPositionAsync(cancellationToken);
-
-    public Task WaitForEventsAsync(long afterPosition, CancellationToken cancellationToken) => inner.WaitForEventsAsync(afterPosition, cancellationToken);
-
-    public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => inner.IsHealthyAsync(cancellationToken);
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     /// <summary>The events after <paramref name="afterPosition"/> the window holds, or null when it cannot say.</summary>
     private List<StoredEvent>? FromWindow(long afterPosition, int maxCount)

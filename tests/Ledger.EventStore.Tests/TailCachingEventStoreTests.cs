@@ -82,34 +82,14 @@ public sealed class TailCachingEventStoreTests : EventStoreConformance
     }
 
     /// <summary>Counts the reads of the global order that reach the store.</summary>
-    private sealed class ReadCounter(IEventStore inner) : IEventStore
+    private sealed class ReadCounter(IEventStore inner) : ForwardingEventStore(inner)
     {
         public int Reads { get; private set; }
 
-        public Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> batch, CancellationToken cancellationToken = default) => inner.AppendAsync(batch, cancellationToken);
-
-        public Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 0, int maxCount = int.MaxValue, CancellationToken cancellationToken = default) =>
-            inner.ReadStreamAsync(streamId, fromVersion, maxCount, cancellationToken);
-
-        public Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
+        public override Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
         {
             Reads++;
-            return inner.ReadAllAsync(afterPosition, maxCount, cancellationToken);
+            return base.ReadAllAsync(afterPosition, maxCount, cancellationToken);
         }
-
-        public Task<StoredEvent?> ReadAtAsync(long position, CancellationToken cancellationToken = default) => inner.ReadAtAsync(position, cancellationToken);
-
-        public Task<StoredEvent?> FindByIdempotencyKeyAsync(string streamId, string idempotencyKey, CancellationToken cancellationToken = default) =>
-            inner.FindByIdempotencyKeyAsync(streamId, idempotencyKey, cancellationToken);
-
-        public Task<long> ReadStreamVersionAsync(string streamId, CancellationToken cancellationToken = default) => inner.ReadStreamVersionAsync(streamId, cancellationToken);
-
-        public Task<long> ReadHeadPositionAsync(CancellationToken cancellationToken = default) => inner.ReadHeadPositionAsync(cancellationToken);
-
-        public Task WaitForEventsAsync(long afterPosition, CancellationToken cancellationToken) => inner.WaitForEventsAsync(afterPosition, cancellationToken);
-
-        public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => inner.IsHealthyAsync(cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -165,7 +165,7 @@ public sealed class LaneDispatcherTests
     }
 
     /// <summary>A real store with another writer slipped in before one of the dispatcher's lane appends.</summary>
-    private sealed class InterposingStore(IEventStore inner) : IEventStore
+    private sealed class InterposingStore(IEventStore inner) : ForwardingEventStore(inner)
     {
         private int _readsAt;
 
@@ -175,7 +175,7 @@ public sealed class LaneDispatcherTests
 
         public int ReadsAt => Volatile.Read(ref _readsAt);
 
-        public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> batch, CancellationToken cancellationToken = default)
+        public override async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> batch, CancellationToken cancellationToken = default)
         {
             if (BeforeNextLaneAppend is { } before && batch.Any(a => a.StreamId.StartsWith(Streams.DeliveryPrefix, StringComparison.Ordinal)))
             {
@@ -184,7 +184,7 @@ public sealed class LaneDispatcherTests
             }
             try
             {
-                return await inner.AppendAsync(batch, cancellationToken);
+                return await base.AppendAsync(batch, cancellationToken);
             }
             catch (WrongExpectedVersionException)
             {
@@ -193,29 +193,13 @@ public sealed class LaneDispatcherTests
             }
         }
 
-        public Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 0, int maxCount = int.MaxValue, CancellationToken cancellationToken = default) =>
-            inner.ReadStreamAsync(streamId, fromVersion, maxCount, cancellationToken);
-
-        public Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default) =>
-            inner.ReadAllAsync(afterPosition, maxCount, cancellationToken);
-
-        public Task<StoredEvent?> ReadAtAsync(long position, CancellationToken cancellationToken = default)
+        public override Task<StoredEvent?> ReadAtAsync(long position, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _readsAt);
-            return inner.ReadAtAsync(position, cancellationToken);
+            return base.ReadAtAsync(position, cancellationToken);
         }
 
-        public Task<StoredEvent?> FindByIdempotencyKeyAsync(string streamId, string idempotencyKey, CancellationToken cancellationToken = default) =>
-            inner.FindByIdempotencyKeyAsync(streamId, idempotencyKey, cancellationToken);
-
-        public Task<long> ReadStreamVersionAsync(string streamId, CancellationToken cancellationToken = default) => inner.ReadStreamVersionAsync(streamId, cancellationToken);
-
-        public Task<long> ReadHeadPositionAsync(CancellationToken cancellationToken = default) => inner.ReadHeadPositionAsync(cancellationToken);
-
-        public Task WaitForEventsAsync(long afterPosition, CancellationToken cancellationToken) => inner.WaitForEventsAsync(afterPosition, cancellationToken);
-
-        public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => inner.IsHealthyAsync(cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        /// <summary>The test owns the store under it.</summary>
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
