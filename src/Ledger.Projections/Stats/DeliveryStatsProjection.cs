@@ -87,9 +87,10 @@ public sealed class DeliveryStatsProjection : IProjection
         private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start), long[]> _buckets = [];
         private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start, string Code), long> _failureCodes = [];
 
-        public void Add(string webhookId, DateTimeOffset at, string counter, long amount)
-        {
-            var index = CounterIndex[counter];
+        public void Add(string webhookId, DateTimeOffset at, string counter, long amount) => Add(webhookId, at, [(counter, amount)]);
+
+        /// <summary>Adds to several counters of each of the event's buckets, the buckets found once.</summary>
+        public void Add(string webhookId, DateTimeOffset at, params (string Counter, long Amount)[] increments) =>
             ForEachBucket(webhookId, at, (scope, granularity, start) =>
             {
                 var key = (webhookId, scope, granularity, start);
@@ -97,18 +98,19 @@ public sealed class DeliveryStatsProjection : IProjection
                 {
                     _buckets[key] = counts = new long[Counters.Length];
                 }
-                counts[index] += amount;
+                foreach (var (counter, amount) in increments)
+                {
+                    counts[CounterIndex[counter]] += amount;
+                }
             });
-        }
 
-        public void AddAttempt(string webhookId, DateTimeOffset at, int durationMs, int? statusCode, bool succeeded)
-        {
-            Add(webhookId, at, "attempts", 1);
-            Add(webhookId, at, succeeded ? "attempts_succeeded" : "attempts_failed", 1);
-            Add(webhookId, at, StatusClass(statusCode), 1);
-            Add(webhookId, at, "latency_sum_ms", Math.Max(0, durationMs));
-            Add(webhookId, at, Bin(LatencyHistogram.BinOf(durationMs)), 1);
-        }
+        public void AddAttempt(string webhookId, DateTimeOffset at, int durationMs, int? statusCode, bool succeeded) =>
+            Add(webhookId, at,
+                ("attempts", 1),
+                (succeeded ? "attempts_succeeded" : "attempts_failed", 1),
+                (StatusClass(statusCode), 1),
+                ("latency_sum_ms", Math.Max(0, durationMs)),
+                (Bin(LatencyHistogram.BinOf(durationMs)), 1));
 
         public void AddFailure(string webhookId, DateTimeOffset at, string code) =>
             ForEachBucket(webhookId, at, (scope, granularity, start) =>
