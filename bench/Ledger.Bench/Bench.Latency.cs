@@ -30,6 +30,7 @@ public sealed partial class Bench
                 var direct = await OpenLoopAsync([.. posts.Select(p => p.MessageId)], i => _baseline.SendAsync(posts[i], KeyOf(LatencyReceiver), CancellationToken.None));
                 AddLatency(Baseline, direct, null);
             }
+            await WarmUpLedgerAsync(server, "e");
             await OpenLoopAsync([.. warmUp.Select(e => e.Id)], i => server.PublishAsync(warmUp[i].PublishBody));
             var ledger = await OpenLoopAsync([.. events.Select(e => e.Id)], i => server.PublishAsync(events[i].PublishBody));
             AddLatency(onPostgres ? LedgerPostgres : LedgerSqlite, ledger, LatencyTargetMs);

@@ -11,7 +11,8 @@ namespace Ledger.Bench;
 /// <summary>(f) projection rebuild rate and (g) the deliveries query with a status filter, on one generated ledger.</summary>
 public sealed partial class Bench
 {
-    private const double RebuildTarget = 50_000;
+    public const double RebuildTarget = 75_000;
+    public const double RebuildRatioTarget = 0.7;
     private const double QueryTargetMs = 50;
     private static readonly string[] QueryStatuses = ["failed", "retrying", "pending", "delivered"];
 
@@ -41,8 +42,10 @@ public sealed partial class Bench
                     ["generateSeconds"] = generated.Elapsed.TotalSeconds,
                     ["deliveries"] = generated.Deliveries,
                 };
-                results.Add(new Figure("f", LedgerSqlite, "rebuild", rebuild.Rate, "events/s", Ratio(rebuild.Rate, readRate), "read+deserialize only",
-                    $"≥ {RebuildTarget:N0} events/s", rebuild.Rate >= RebuildTarget, details));
+                var ratio = Ratio(rebuild.Rate, readRate);
+                results.Add(new Figure("f", LedgerSqlite, "rebuild", rebuild.Rate, "events/s", ratio, "read+deserialize only",
+                    string.Create(CultureInfo.InvariantCulture, $"≥ {RebuildTarget:N0} events/s and ≥ {RebuildRatioTarget}× read+deserialize"),
+                    rebuild.Rate >= RebuildTarget && ratio >= RebuildRatioTarget, details));
             }
             if (!options.Scenarios.Contains("g"))
             {

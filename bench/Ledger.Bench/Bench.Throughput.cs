@@ -9,6 +9,13 @@ public sealed partial class Bench
     private const int ThroughputReceiver = 1;
     private const int FanOutFirstReceiver = 10_000;
     private const int IsolationFirstReceiver = 20_000;
+    private const int WarmUpReceiver = 9_999;
+
+    /// <summary>(b)'s target: one event to 1,000 webhooks at half the baseline's rate or better.</summary>
+    public const double FanOutTarget = 0.5;
+
+    /// <summary>(a)'s target as a ratio to the baseline: 0.6× on SQLite, 0.5× on PostgreSQL (its appends cross a network).</summary>
+    public static double RequiredThroughputRatio(string system) => system == LedgerPostgres ? 0.5 : 0.6;
 
     /// <summary>(a) 1 webhook × 1,000 ordering keys, receivers answering at once.</summary>
     private async Task ThroughputAsync()
@@ -32,8 +39,7 @@ public sealed partial class Bench
                 var baseline = await RunBaselineAsync(posts);
                 results.Add(new Figure("a", Baseline, "throughput", baseline.Rate, "deliveries/s", 1.0, Baseline, Details: baseline.Details()));
             }
-            await WarmUpLedgerAsync(server, warmUp.Count);
-            _receivers.Reset();
+            await WarmUpLedgerAsync(server, "a");
             var run = await RunLedgerAsync(server, events, events.Count, () => _receivers.Ok, options.RunCap);
             var ratio = Ratio(run.Rate, BaselineRate("a"));
             var details = run.Details();
@@ -41,10 +47,12 @@ public sealed partial class Bench
             details["serverRssMiB"] = rss;
             details["serverPeakRssMiB"] = peak;
             details["badSignatures"] = _receivers.BadSignatures;
+            var required = RequiredThroughputRatio(onPostgres ? LedgerPostgres : LedgerSqlite);
             results.Add(new Figure("a", onPostgres ? LedgerPostgres : LedgerSqlite, "throughput", run.Rate, "deliveries/s", ratio, Baseline,
-                "≥ 0.6× baseline, every attempt in the ledger", ratio >= 0.6 && run.Completed, details));
+                string.Create(CultureInfo.InvariantCulture, $"≥ {required}× baseline, every attempt in the ledger"), ratio >= required && run.Completed, details));
             ledger ??= run;
         }
+        await RelayFloorAsync(events);
 
         using var peer = StartHangfire("a");
         if (peer is null)
@@ -67,20 +75,61 @@ public sealed partial class Bench
         }
     }
 
-    /// <summary>Rounds of <paramref name="size"/> events on (a)'s webhook until <see cref="BenchOptions.ThroughputWarmUp"/> has passed (one round at least).</summary>
-    private async Task WarmUpLedgerAsync(LedgerProcess server, int size)
+    /// <summary>
+    /// (a)'s floor: <see cref="RelayFloor"/> (publish over HTTP, 202, signed POST; in memory, then with Ledger's own
+    /// SQLite and PostgreSQL event stores holding the two durable appends a delivery needs) on the same workload,
+    /// warmed up the same way. Whatever Ledger adds to this is its pipeline; what the relay misses of the baseline
+    /// no pipeline can win back.
+    /// </summary>
+    private async Task RelayFloorAsync(List<BenchEvent> events)
     {
+        foreach (var mode in new[] { "memory", "sqlite", "postgres" })
+        {
+            string? postgres = null;
+            if (mode == "postgres")
+            {
+                if (options.Postgres is null)
+                {
+                    continue;
+                }
+                postgres = await CreateDatabaseAsync(options.Postgres, $"relay_bench_{_run}_{Guid.NewGuid().ToString("N")[..6]}");
+            }
+            await using var relay = await LedgerProcess.StartAsync(options.RepositoryRoot, postgres: postgres, relay: mode);
+            var (_, secret) = await relay.CreateWebhookAsync(_receivers.Url(ThroughputReceiver));
+            SetKey(ThroughputReceiver, secret);
+            await WarmUpLedgerAsync(relay, "a");
+            var run = await RunLedgerAsync(relay, events, events.Count, () => _receivers.Ok, options.RunCap);
+            var details = run.Details();
+            details["serverPeakRssMiB"] = relay.Memory().Peak;
+            results.Add(new Figure("a", RelayPrefix + mode, "throughput", run.Rate, "deliveries/s", Ratio(run.Rate, BaselineRate("a")), Baseline, Details: details,
+                Note: mode == "memory"
+                    ? "floor: publish over HTTP, then a signed POST; nothing durable"
+                    : $"floor: publish over HTTP, then a signed POST; EventPublished and the attempt's outcome appended to Ledger's {mode} event store, nothing else"));
+        }
+    }
+
+    /// <summary>
+    /// Brings a server to its steady state before a figure is measured: rounds of (a)'s workload, but of an event type
+    /// of their own on a webhook of their own (so the scenario's webhooks see none of it), until
+    /// <see cref="BenchOptions.ThroughputWarmUp"/> has passed (one round at least).
+    /// </summary>
+    private async Task WarmUpLedgerAsync(LedgerProcess server, string scenario)
+    {
+        var (_, secret) = await server.CreateWebhookAsync(_receivers.Url(WarmUpReceiver), ["warmup.*"]);
+        SetKey(WarmUpReceiver, secret);
+        var size = Math.Min(2_000, options.ThroughputEvents / 2);
         var started = Stopwatch.StartNew();
         var round = 0;
         do
         {
-            var warmUp = Workload.Trades(_run + "aw" + round.ToString(CultureInfo.InvariantCulture), size, options.ThroughputKeys, _ => [ThroughputReceiver]);
+            var warmUp = Workload.Trades(_run + scenario + "w" + round.ToString(CultureInfo.InvariantCulture), size, options.ThroughputKeys, _ => [WarmUpReceiver], "warmup.completed");
             _receivers.Reset();
             await RunLedgerAsync(server, warmUp, warmUp.Count, () => _receivers.Ok, options.RunCap);
             round++;
         }
         while (started.Elapsed < options.ThroughputWarmUp);
-        Console.WriteLine($"(a) warm-up: {round} rounds of {size} events in {started.Elapsed.TotalSeconds:F0} s");
+        _receivers.Reset();
+        Console.WriteLine($"({scenario}) warm-up: {round} rounds of {size} events in {started.Elapsed.TotalSeconds:F0} s");
     }
 
     /// <summary>(b) one event to every one of 1,000 webhooks (no ordering key: one lane per webhook).</summary>
@@ -101,6 +150,7 @@ public sealed partial class Bench
                 SetKey(receiver, secret);
             }
             var createSeconds = clock.Elapsed.TotalSeconds;
+            await WarmUpLedgerAsync(server!, "b");
 
             var baseline = await RunBaselineAsync(posts);
             results.Add(new Figure("b", Baseline, "fan-out", baseline.Rate, "deliveries/s", 1.0, Baseline, Details: baseline.Details()));
@@ -117,7 +167,8 @@ public sealed partial class Bench
             details["createWebhooksSeconds"] = createSeconds;
             details["serverPeakRssMiB"] = server!.Memory().Peak;
             details["badSignatures"] = _receivers.BadSignatures;
-            results.Add(new Figure("b", LedgerSqlite, "fan-out", run.Rate, "deliveries/s", Ratio(run.Rate, BaselineRate("b")), Baseline, Details: details));
+            var ratio = Ratio(run.Rate, BaselineRate("b"));
+            results.Add(new Figure("b", LedgerSqlite, "fan-out", run.Rate, "deliveries/s", ratio, Baseline, string.Create(CultureInfo.InvariantCulture, $"≥ {FanOutTarget}× baseline"), ratio >= FanOutTarget && run.Completed, details));
         }
 
         using var peer = StartHangfire("b");
@@ -158,7 +209,7 @@ public sealed partial class Bench
                 var (_, secret) = await server!.CreateWebhookAsync(UrlOf(IsolationFirstReceiver + w), [$"iso.w{w}"]);
                 SetKey(IsolationFirstReceiver + w, secret);
             }
-            _receivers.Reset();
+            await WarmUpLedgerAsync(server!, "d");
             var warmUp = events.Where(e => e.Receivers[0] >= IsolationFirstReceiver + slowCount).Take(options.Quick ? 200 : 1_000)
                 .Select((e, i) => new BenchEvent(e.Id + "w" + i, e.Type, e.OrderingKey, Workload.TradeData(i, e.OrderingKey), now, e.Receivers)).ToList();
             await RunLedgerAsync(server!, warmUp, warmUp.Count, Healthy, options.RunCap);

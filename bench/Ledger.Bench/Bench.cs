@@ -56,6 +56,9 @@ public sealed partial class Bench(BenchOptions options, BenchResults results) : 
     public const string LedgerPostgres = "ledger-postgres";
     public const string Hangfire = "hangfire-pg";
 
+    /// <summary>The systems of <see cref="RelayFloor"/>: <c>relay-memory</c>, <c>relay-sqlite</c>, <c>relay-postgres</c>.</summary>
+    public const string RelayPrefix = "relay-";
+
     private readonly BaselineSender _baseline = new();
     private readonly string _run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
     private Receivers _receivers = null!;

@@ -222,12 +222,13 @@ public static class Chart
 
     private static double Score(Figure f) => (f.Scenario, f.Metric) switch
     {
-        ("a", "throughput") => (f.Ratio ?? 0) / 0.6,
+        ("a", "throughput") => (f.Ratio ?? 0) / Bench.RequiredThroughputRatio(f.System),
+        ("b", _) => (f.Ratio ?? 0) / Bench.FanOutTarget,
         ("a", "vs-hangfire") => f.Value / 3,
         ("c", _) => 300 / Math.Max(f.Value, 1e-6),
         ("d", _) => (f.Ratio ?? 0) / 0.8,
         ("e", _) => 25 / Math.Max(f.Value, 1e-6),
-        ("f", _) => f.Value / 50_000,
+        ("f", _) => Math.Min(f.Value / Bench.RebuildTarget, (f.Ratio ?? 0) / Bench.RebuildRatioTarget),
         ("g", _) => 50 / Math.Max(f.Value, 1e-6),
         _ => double.NaN,
     };

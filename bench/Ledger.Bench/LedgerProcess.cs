@@ -62,12 +62,13 @@ public sealed partial class LedgerProcess : IAsyncDisposable
         Path.Combine(repositoryRoot, "src", "Ledger.Server", "bin", "Release", "net10.0", "Ledger.Server.dll");
 
     /// <summary>Starts a server on SQLite in a new temp directory (or on <paramref name="directory"/>), or on PostgreSQL when <paramref name="postgres"/> is set.</summary>
+    /// <para>With <paramref name="relay"/>, starts this harness's <see cref="RelayFloor"/> in that mode instead of Ledger.</para>
     public static async Task<LedgerProcess> StartAsync(
-        string repositoryRoot, IDictionary<string, string>? settings = null, string? directory = null, string? postgres = null)
+        string repositoryRoot, IDictionary<string, string>? settings = null, string? directory = null, string? postgres = null, string? relay = null)
     {
         var owns = directory is null;
         directory ??= Directory.CreateTempSubdirectory("ledger-bench-").FullName;
-        var dll = ServerDll(repositoryRoot);
+        var dll = relay is null ? ServerDll(repositoryRoot) : typeof(RelayFloor).Assembly.Location;
         if (!File.Exists(dll))
         {
             throw new InvalidOperationException($"the server is not built at {dll}: run dotnet build -c Release Ledger.sln");
@@ -80,6 +81,18 @@ public sealed partial class LedgerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(dll);
+        if (relay is not null)
+        {
+            info.ArgumentList.Add("--relay");
+            info.ArgumentList.Add(relay);
+            info.ArgumentList.Add("--data");
+            info.ArgumentList.Add(directory);
+            if (postgres is not null)
+            {
+                info.ArgumentList.Add("--postgres");
+                info.ArgumentList.Add(postgres);
+            }
+        }
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

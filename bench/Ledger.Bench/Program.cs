@@ -3,6 +3,11 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Ledger.Bench;
 
+if (args is ["--relay", ..])
+{
+    return await RelayFloor.RunAsync(args);
+}
+
 if (args is ["--replot", var json, ..])
 {
     var png = args is [_, _, "--chart", var chartPath, ..] ? chartPath : Path.ChangeExtension(json, ".png");
