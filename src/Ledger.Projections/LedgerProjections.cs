@@ -11,6 +11,7 @@ namespace Ledger.Projections;
 /// </summary>
 public static class LedgerProjections
 {
-    public static IReadOnlyList<IProjection> All() =>
-        [new AuditProjection(), new WebhooksProjection(), new EventsProjection(), new DeliveriesProjection(), new DeliveryStatsProjection(), new PortalTokensProjection(), new ReplayJobsProjection()];
+    /// <param name="statsRetention">How long minute statistics are kept: older ones are not written (all are, without it).</param>
+    public static IReadOnlyList<IProjection> All(StatsRetention? statsRetention = null) =>
+        [new AuditProjection(), new WebhooksProjection(), new EventsProjection(), new DeliveriesProjection(), new DeliveryStatsProjection(statsRetention), new PortalTokensProjection(), new ReplayJobsProjection()];
 }

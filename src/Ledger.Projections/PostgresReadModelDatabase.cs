@@ -24,6 +24,9 @@ public sealed partial class PostgresReadModelDatabase : ReadModelDatabase, IAsyn
     /// <summary>The version of <see cref="Schema"/> this code writes; a newer one in the database is refused.</summary>
     private const int SchemaVersion = 1;
 
+    /// <summary>Statements kept prepared per connection (the projections' and the common queries').</summary>
+    private const int MaxAutoPrepare = 128;
+
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlDataSource _dataSource;
@@ -57,6 +60,11 @@ public sealed partial class PostgresReadModelDatabase : ReadModelDatabase, IAsyn
         var application = string.IsNullOrEmpty(settings.ApplicationName) ? "ledger" : settings.ApplicationName;
         settings.ApplicationName = application + "-read";
         settings.SearchPath = schema;
+        // The projections run a few dozen fixed statements per batch: prepared once per connection, not parsed per row.
+        if (settings.MaxAutoPrepare == 0)
+        {
+            settings.MaxAutoPrepare = MaxAutoPrepare;
+        }
         var listen = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
         {
             ApplicationName = application + "-read-listener",
@@ -86,6 +94,14 @@ public sealed partial class PostgresReadModelDatabase : ReadModelDatabase, IAsyn
             }
         }
     }
+
+    protected override IReadOnlyList<string> SchemaStatements => PostgresSchema;
+
+    // Asynchronous commit cannot corrupt anything, it may only lose the last commits in a crash of the database
+    // server, and a rebuild cut short is run again. The first synchronous commit after it flushes everything before it.
+    protected override string RebuildDurabilitySql => "SET synchronous_commit = off";
+
+    protected override string NormalDurabilitySql => "RESET synchronous_commit";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -54,6 +54,9 @@ public sealed class ProjectionRunner(
 
     public int BatchSize { get; init; } = 2000;
 
+    /// <summary>Events per transaction in <see cref="RebuildAsync"/>, where no one waits for a batch to be visible.</summary>
+    public int RebuildBatchSize { get; init; } = 10_000;
+
     /// <summary>The position the read models include and the observers have been told of.</summary>
     public long Position => _position.Current;
 
@@ -142,7 +145,11 @@ public sealed class ProjectionRunner(
         return total;
     }
 
-    /// <summary>Drops every read model, resets the checkpoint and replays the whole ledger. Returns the events replayed.</summary>
+    /// <summary>
+    /// Drops every read model, resets the checkpoint and replays the whole ledger, in batches of
+    /// <see cref="RebuildBatchSize"/>, with the secondary indexes made after the replay
+    /// (<see cref="ReadModelDatabase.BeginRebuildAsync"/>). Returns the events replayed.
+    /// </summary>
     public async Task<long> RebuildAsync(IProgress<long>? progress, CancellationToken cancellationToken)
     {
         await DropConnectionAsync();
@@ -152,11 +159,21 @@ public sealed class ProjectionRunner(
         _checkpoint = 0;
         _initialized = true;
         long total = 0;
-        int applied;
-        while ((applied = await CatchUpOnceAsync(cancellationToken)) > 0)
+        var connection = _connection = await database.OpenAsync(cancellationToken);
+        try
         {
-            total += applied;
-            progress?.Report(total);
+            await database.BeginRebuildAsync(connection, cancellationToken);
+            int applied;
+            while ((applied = await CatchUpOnceAsync(cancellationToken, RebuildBatchSize)) > 0)
+            {
+                total += applied;
+                progress?.Report(total);
+            }
+            await database.EndRebuildAsync(connection, cancellationToken);
+        }
+        finally
+        {
+            await DropConnectionAsync();
         }
         return total;
     }
@@ -277,10 +294,10 @@ public sealed class ProjectionRunner(
         }
     }
 
-    private async Task<int> CatchUpOnceAsync(CancellationToken cancellationToken)
+    private async Task<int> CatchUpOnceAsync(CancellationToken cancellationToken, int? batchSize = null)
     {
         var from = _checkpoint;
-        var stored = await store.ReadAllAsync(from, BatchSize, cancellationToken);
+        var stored = await store.ReadAllAsync(from, batchSize ?? BatchSize, cancellationToken);
         if (stored.Count == 0)
         {
             return 0;

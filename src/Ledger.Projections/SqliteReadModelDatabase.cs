@@ -28,6 +28,14 @@ public sealed class SqliteReadModelDatabase : ReadModelDatabase
         return connection;
     }
 
+    protected override IReadOnlyList<string> SchemaStatements => PortableSchema;
+
+    // OFF still leaves a consistent file after a crash of the process (WAL); NORMAL is what every other connection runs.
+    // Switching back from OFF, a checkpoint in FULL mode syncs what the rebuild wrote before the verb reports success.
+    protected override string RebuildDurabilitySql => "PRAGMA synchronous=OFF";
+
+    protected override string NormalDurabilitySql => "PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA synchronous=NORMAL";
+
     public override async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -294,6 +294,56 @@ public abstract class ProjectionTests : IAsyncLifetime
     /// counting that traffic.
     /// </summary>
     [Fact]
+    public async Task A_rebuild_makes_every_index_of_the_schema_again_after_the_replay()
+    {
+        await WriteHistoryAsync(Runner());
+        await Runner().RebuildAsync(null, CancellationToken.None);
+
+        await using var connection = await _database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _database is SqliteReadModelDatabase
+            ? "SELECT name FROM sqlite_master WHERE type = 'index'"
+            : "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()";
+        var indexes = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                indexes.Add(reader.GetString(0));
+            }
+        }
+        Assert.NotEmpty(_database.SecondaryIndexNames);
+        Assert.All(_database.SecondaryIndexNames, name => Assert.Contains(name, indexes));
+    }
+
+    [Fact]
+    public async Task Minute_buckets_already_past_their_retention_are_not_written_while_hours_and_days_count_them()
+    {
+        var clock = new FakeTimeProvider(T0.AddDays(3).AddMinutes(30));
+        var retention = new StatsRetention(TimeSpan.FromDays(2), clock);
+        var tenantStream = Streams.Tenant(Tenant);
+        await AppendAsync(tenantStream, new WebhookRegistered("wh_a", "https://a.example/h", ["*"], null, Profiles.Standard, "whsec_x", true, Ordering.Fifo, null, null, null, null, null, T0));
+        var lane = Streams.Delivery(new WebhookId("wh_a"), null);
+        using var data = JsonDocument.Parse("{}");
+        foreach (var (n, at) in new[] { (1, T0.AddMinutes(10)), (2, T0.AddDays(3)) })
+        {
+            await AppendAsync(tenantStream, new EventPublished($"evt_r{n}", "t", data.RootElement.Clone(), null, null, null, at, [new PlannedDelivery($"dlv_r{n}", "wh_a")]));
+            await AppendAsync(lane, new AttemptSucceeded($"dlv_r{n}", 1, at, 12, 200, null), new DeliveryCompleted($"dlv_r{n}", at));
+        }
+
+        await new ProjectionRunner(_store, _database, LedgerProjections.All(retention)).RebuildAsync(null, CancellationToken.None);
+
+        var unlimited = new ReadModelQueries(_database);
+        async Task<long> AttemptsAsync(string granularity, DateTimeOffset since, DateTimeOffset until) =>
+            (await unlimited.GetStatsSeriesAsync(Tenant, "wh_a", granularity, since, until, CancellationToken.None)).Sum(b => b.Attempts);
+        Assert.Equal(0, await AttemptsAsync(StatsGranularity.Minute, T0, T0.AddHours(1)));
+        Assert.Equal(1, await AttemptsAsync(StatsGranularity.Minute, T0.AddDays(3).AddHours(-1), T0.AddDays(3).AddHours(1)));
+        Assert.Equal(2, await AttemptsAsync(StatsGranularity.Hour, T0, T0.AddDays(4)));
+        Assert.Equal(2, await AttemptsAsync(StatsGranularity.Day, T0, T0.AddDays(4)));
+        Assert.Equal(0, await new ReadModelQueries(_database, retention).PruneMinuteStatsAsync(retention.MinuteCutoffMicros(), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Minute_buckets_past_their_retention_are_pruned_and_refused_while_hours_keep_counting_them()
     {
         var clock = new FakeTimeProvider(T0);

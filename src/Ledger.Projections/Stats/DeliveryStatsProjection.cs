@@ -8,8 +8,13 @@ namespace Ledger.Projections.Stats;
 /// Statistics over time: for every webhook and for its whole tenant (scope <see cref="TenantScope"/>), one row per
 /// minute, hour and UTC day with deliveries by outcome, attempts by status class and latency bin, and one row per
 /// failure code. Every change is an increment, so a bucket reads in one row and a rebuild adds up to the same rows.
+/// <para>
+/// With a <paramref name="retention"/>, minute buckets older than it keeps are not written at all: they would be
+/// pruned and are refused to readers anyway. Live events are never that old; a rebuild of a long ledger skips most
+/// of its minute rows.
+/// </para>
 /// </summary>
-public sealed class DeliveryStatsProjection : IProjection
+public sealed class DeliveryStatsProjection(StatsRetention? retention = null) : IProjection
 {
     /// <summary>The scope of a tenant-wide bucket (webhook ids never take this form).</summary>
     public const string TenantScope = "*";
@@ -19,10 +24,16 @@ public sealed class DeliveryStatsProjection : IProjection
          "status_2xx", "status_3xx", "status_4xx", "status_5xx", "status_other", "no_response", "latency_sum_ms",
          .. Enumerable.Range(0, LatencyHistogram.BinCount).Select(Bin)];
 
+    /// <summary>
+    /// Short parameter names: SQLite finds a parameter by comparing its name with each of the statement's in turn,
+    /// and 35 names sharing a long prefix (<c>@latency_bin_…</c>) made that a tenth of a rebuild's time.
+    /// </summary>
+    private static readonly string[] CounterParameters = [.. Enumerable.Range(0, Counters.Length).Select(i => "@c" + i.ToString(CultureInfo.InvariantCulture))];
+
     private static readonly string UpsertBucket =
         $"""
         INSERT INTO stats_buckets (tenant_id, scope, granularity, bucket_start, {string.Join(", ", Counters)})
-        SELECT tenant_id, @scope, @granularity, @start, {string.Join(", ", Counters.Select(c => "@" + c))} FROM webhooks WHERE id = @webhook
+        SELECT tenant_id, @scope, @granularity, @start, {string.Join(", ", CounterParameters)} FROM webhooks WHERE id = @webhook
         ON CONFLICT (tenant_id, scope, granularity, bucket_start) DO UPDATE SET
             {string.Join(", ", Counters.Select(c => $"{c} = stats_buckets.{c} + excluded.{c}"))}
         """;
@@ -44,6 +55,7 @@ public sealed class DeliveryStatsProjection : IProjection
     public void Apply(SqlSession sql, StoredEvent stored, ILedgerEvent e)
     {
         var increments = sql.Deferred<Increments>();
+        increments.MinuteCutoff = retention?.MinuteCutoffMicros() ?? long.MinValue;
         switch (e)
         {
             case EventPublished x:
@@ -87,11 +99,14 @@ public sealed class DeliveryStatsProjection : IProjection
         private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start), long[]> _buckets = [];
         private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start, string Code), long> _failureCodes = [];
 
+        /// <summary>Minute buckets starting before this (Unix microseconds) are past retention and not written.</summary>
+        public long MinuteCutoff { get; set; } = long.MinValue;
+
         public void Add(string webhookId, DateTimeOffset at, string counter, long amount) => Add(webhookId, at, [(counter, amount)]);
 
         /// <summary>Adds to several counters of each of the event's buckets, the buckets found once.</summary>
         public void Add(string webhookId, DateTimeOffset at, params (string Counter, long Amount)[] increments) =>
-            ForEachBucket(webhookId, at, (scope, granularity, start) =>
+            ForEachBucket(webhookId, at, MinuteCutoff, (scope, granularity, start) =>
             {
                 var key = (webhookId, scope, granularity, start);
                 if (!_buckets.TryGetValue(key, out var counts))
@@ -113,7 +128,7 @@ public sealed class DeliveryStatsProjection : IProjection
                 (Bin(LatencyHistogram.BinOf(durationMs)), 1));
 
         public void AddFailure(string webhookId, DateTimeOffset at, string code) =>
-            ForEachBucket(webhookId, at, (scope, granularity, start) =>
+            ForEachBucket(webhookId, at, MinuteCutoff, (scope, granularity, start) =>
             {
                 var key = (webhookId, scope, granularity, start, code);
                 _failureCodes[key] = _failureCodes.GetValueOrDefault(key) + 1;
@@ -125,7 +140,7 @@ public sealed class DeliveryStatsProjection : IProjection
             {
                 sql.Execute(UpsertBucket,
                     [("@scope", scope), ("@granularity", granularity), ("@start", start),
-                     .. Counters.Select((c, i) => ("@" + c, (object?)counts[i])), ("@webhook", webhook)]);
+                     .. counts.Select((count, i) => (CounterParameters[i], (object?)count)), ("@webhook", webhook)]);
             }
             foreach (var ((webhook, scope, granularity, start, code), count) in _failureCodes)
             {
@@ -135,14 +150,18 @@ public sealed class DeliveryStatsProjection : IProjection
         }
     }
 
-    private static void ForEachBucket(string webhookId, DateTimeOffset at, Action<string, string, long> apply)
+    private static void ForEachBucket(string webhookId, DateTimeOffset at, long minuteCutoff, Action<string, string, long> apply)
     {
         var micros = Micros.From(at);
         foreach (var scope in new[] { webhookId, TenantScope })
         {
             foreach (var granularity in StatsGranularity.All)
             {
-                apply(scope, granularity, StatsGranularity.StartOf(granularity, micros));
+                var start = StatsGranularity.StartOf(granularity, micros);
+                if (granularity != StatsGranularity.Minute || start >= minuteCutoff)
+                {
+                    apply(scope, granularity, start);
+                }
             }
         }
     }

@@ -36,7 +36,7 @@ public static class LedgerServices
         services.AddSingleton(sp => new ProjectionRunner(
             sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<ReadModelDatabase>(),
-            LedgerProjections.All(),
+            LedgerProjections.All(sp.GetRequiredService<StatsRetention>()),
             [sp.GetRequiredService<WebhookRegistry>(), sp.GetRequiredService<ApiKeys>(), sp.GetRequiredService<PortalTokenRegistry>(), sp.GetRequiredService<DeliveryMetrics>(), .. sp.GetServices<SubscriptionHub>()],
             sp.GetRequiredService<ILogger<ProjectionRunner>>(),
             sp.GetRequiredService<IClusterLeases>(),
