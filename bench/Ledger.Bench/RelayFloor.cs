@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading.Channels;
 using Ledger.Domain;
@@ -63,19 +61,8 @@ public static class RelayFloor
 
     private sealed class Relay(IEventStore? store)
     {
-        private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
-
         private readonly Channel<Job> _jobs = Channel.CreateUnbounded<Job>();
-        private readonly HttpClient _client = new(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = int.MaxValue,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            ActivityHeadersPropagator = null,
-        })
-        { Timeout = TimeSpan.FromSeconds(10) };
+        private readonly BaselineSender _sender = new();
 
         private volatile Hook[] _hooks = [];
         private long _ok;
@@ -132,7 +119,7 @@ public static class RelayFloor
                 await foreach (var job in _jobs.Reader.ReadAllAsync(stopping))
                 {
                     var started = DateTimeOffset.UtcNow;
-                    if (!await SendAsync(job, stopping))
+                    if (!await _sender.SendAsync(new Post(0, job.Hook.Url, job.EventId, job.Body), job.Hook.Key, stopping))
                     {
                         Interlocked.Increment(ref _failed);
                         continue;
@@ -150,22 +137,6 @@ public static class RelayFloor
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-            }
-        }
-
-        private async Task<bool> SendAsync(Job job, CancellationToken cancellationToken)
-        {
-            try
-            {
-                using var message = new HttpRequestMessage(HttpMethod.Post, job.Hook.Url) { Version = HttpVersion.Version11, Content = new ByteArrayContent(job.Body) };
-                message.Content.Headers.ContentType = Json;
-                Signing.AddHeaders(message, job.Hook.Key, job.EventId, job.Body);
-                using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
-                return response.IsSuccessStatusCode;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                return false;
             }
         }
     }

@@ -293,6 +293,20 @@ public abstract class ProjectionTests : IAsyncLifetime
     /// Minute buckets older than the retention are deleted and refused with a clear error; hour and day buckets keep
     /// counting that traffic.
     /// </summary>
+    /// <summary>One webhook and one delivered event ten minutes after T0, another three days after it.</summary>
+    private async Task AppendTwoDeliveriesThreeDaysApartAsync()
+    {
+        var tenantStream = Streams.Tenant(Tenant);
+        await AppendAsync(tenantStream, new WebhookRegistered("wh_a", "https://a.example/h", ["*"], null, Profiles.Standard, "whsec_x", true, Ordering.Fifo, null, null, null, null, null, T0));
+        var lane = Streams.Delivery(new WebhookId("wh_a"), null);
+        using var data = JsonDocument.Parse("{}");
+        foreach (var (n, at) in new[] { (1, T0.AddMinutes(10)), (2, T0.AddDays(3)) })
+        {
+            await AppendAsync(tenantStream, new EventPublished($"evt_r{n}", "t", data.RootElement.Clone(), null, null, null, at, [new PlannedDelivery($"dlv_r{n}", "wh_a")]));
+            await AppendAsync(lane, new AttemptSucceeded($"dlv_r{n}", 1, at, 12, 200, null), new DeliveryCompleted($"dlv_r{n}", at));
+        }
+    }
+
     [Fact]
     public async Task A_rebuild_makes_every_index_of_the_schema_again_after_the_replay()
     {
@@ -321,15 +335,7 @@ public abstract class ProjectionTests : IAsyncLifetime
     {
         var clock = new FakeTimeProvider(T0.AddDays(3).AddMinutes(30));
         var retention = new StatsRetention(TimeSpan.FromDays(2), clock);
-        var tenantStream = Streams.Tenant(Tenant);
-        await AppendAsync(tenantStream, new WebhookRegistered("wh_a", "https://a.example/h", ["*"], null, Profiles.Standard, "whsec_x", true, Ordering.Fifo, null, null, null, null, null, T0));
-        var lane = Streams.Delivery(new WebhookId("wh_a"), null);
-        using var data = JsonDocument.Parse("{}");
-        foreach (var (n, at) in new[] { (1, T0.AddMinutes(10)), (2, T0.AddDays(3)) })
-        {
-            await AppendAsync(tenantStream, new EventPublished($"evt_r{n}", "t", data.RootElement.Clone(), null, null, null, at, [new PlannedDelivery($"dlv_r{n}", "wh_a")]));
-            await AppendAsync(lane, new AttemptSucceeded($"dlv_r{n}", 1, at, 12, 200, null), new DeliveryCompleted($"dlv_r{n}", at));
-        }
+        await AppendTwoDeliveriesThreeDaysApartAsync();
 
         await new ProjectionRunner(_store, _database, LedgerProjections.All(retention)).RebuildAsync(null, CancellationToken.None);
 
@@ -347,15 +353,7 @@ public abstract class ProjectionTests : IAsyncLifetime
     public async Task Minute_buckets_past_their_retention_are_pruned_and_refused_while_hours_keep_counting_them()
     {
         var clock = new FakeTimeProvider(T0);
-        var tenantStream = Streams.Tenant(Tenant);
-        await AppendAsync(tenantStream, new WebhookRegistered("wh_a", "https://a.example/h", ["*"], null, Profiles.Standard, "whsec_x", true, Ordering.Fifo, null, null, null, null, null, T0));
-        var lane = Streams.Delivery(new WebhookId("wh_a"), null);
-        using var data = JsonDocument.Parse("{}");
-        foreach (var (n, at) in new[] { (1, T0.AddMinutes(10)), (2, T0.AddDays(3)) })
-        {
-            await AppendAsync(tenantStream, new EventPublished($"evt_r{n}", "t", data.RootElement.Clone(), null, null, null, at, [new PlannedDelivery($"dlv_r{n}", "wh_a")]));
-            await AppendAsync(lane, new AttemptSucceeded($"dlv_r{n}", 1, at, 12, 200, null), new DeliveryCompleted($"dlv_r{n}", at));
-        }
+        await AppendTwoDeliveriesThreeDaysApartAsync();
         await Runner().CatchUpAsync(CancellationToken.None);
         clock.SetUtcNow(T0.AddDays(3).AddMinutes(30));
         var retention = new StatsRetention(TimeSpan.FromDays(2), clock);
