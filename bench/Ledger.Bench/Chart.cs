@@ -12,6 +12,9 @@ public static class Chart
         [Bench.LedgerSqlite] = Color.FromHex("#1f77b4"),
         [Bench.LedgerPostgres] = Color.FromHex("#17becf"),
         [Bench.Hangfire] = Color.FromHex("#ff7f0e"),
+        [Bench.RelayPrefix + "memory"] = Color.FromHex("#c7c7c7"),
+        [Bench.RelayPrefix + "sqlite"] = Color.FromHex("#aec7e8"),
+        [Bench.RelayPrefix + "postgres"] = Color.FromHex("#9edae5"),
     };
 
     private static readonly Color Met = Color.FromHex("#2ca02c");
@@ -45,7 +48,8 @@ public static class Chart
             ("(c) drain 100k", "c", "drain-100k-keys"),
             ("(d) healthy", "d", "healthy-throughput"),
         };
-        var systems = new[] { Bench.Baseline, Bench.LedgerSqlite, Bench.LedgerPostgres, Bench.Hangfire };
+        // (a) also shows the relay floor: what a publish-then-send service without a pipeline reaches here.
+        var systems = new[] { Bench.Baseline, Bench.LedgerSqlite, Bench.LedgerPostgres, Bench.Hangfire, Bench.RelayPrefix + "memory", Bench.RelayPrefix + "sqlite", Bench.RelayPrefix + "postgres" };
         var bars = new List<Bar>();
         for (var g = 0; g < groups.Length; g++)
         {
@@ -72,11 +76,11 @@ public static class Chart
         }
         plot.Add.Bars(bars);
         plot.Axes.Bottom.SetTicks(
-            [.. groups.Select((_, g) => (g * (systems.Length + 1)) + 1.5)],
+            [.. groups.Select((_, g) => (g * (systems.Length + 1)) + ((systems.Length - 1) / 2.0))],
             [.. groups.Select(g => g.Label)]);
-        plot.Title("Deliveries/s (label: ratio; (d) Ledger to its own (a))", 13);
+        plot.Title("Deliveries/s (label: ratio; (d) Ledger to its own (a); relay-*: the floor)", 13);
         plot.Axes.Margins(bottom: 0);
-        Legend(plot, systems);
+        Legend(plot, systems.Where(system => bars.Any(b => b.FillColor == Colors[system])));
     }
 
     private static void Latency(Plot plot, BenchResults results)
@@ -148,9 +152,9 @@ public static class Chart
             FillColor = v.Color,
             Label = v.Value is { } x ? x.ToString("N0", CultureInfo.InvariantCulture) : "n/a",
         }).ToList());
-        TargetLine(plot, 50_000, "target ≥ 50,000/s");
+        TargetLine(plot, Bench.RebuildTarget, string.Create(CultureInfo.InvariantCulture, $"target ≥ {Bench.RebuildTarget:N0}/s (and ≥ {Bench.RebuildRatioTarget}× read)"));
         plot.Axes.Bottom.SetTicks([0, 1], [.. values.Select(v => v.Label)]);
-        plot.Axes.SetLimitsY(0, Math.Max(60_000, values.Max(v => v.Value ?? 0) * 1.2));
+        plot.Axes.SetLimitsY(0, Math.Max(Bench.RebuildTarget * 1.2, values.Max(v => v.Value ?? 0) * 1.2));
         var events = rebuild?.Details?.GetValueOrDefault("events") ?? 0;
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"(f) projection rebuild, events/s ({events:N0} events)"), 13);
         plot.ShowLegend(Alignment.UpperRight);
@@ -203,8 +207,13 @@ public static class Chart
             });
             labels.Add(f.Metric switch
             {
-                "vs-hangfire" => "(a) vs peer",
+                "vs-hangfire" => "(a) peer",
                 "rss-100k-keys" => "(c) queued",
+                "throughput" when f.System == Bench.LedgerPostgres => "(a) PG",
+                "p99" when f.System == Bench.LedgerPostgres => "(e) PG",
+                "follow-p99" => "(h) p99",
+                "after-rollback" => "(h) rb",
+                _ when f.Scenario == "h" => "(h) ×" + f.Metric.Replace("append-", "", StringComparison.Ordinal).Replace("/s", "", StringComparison.Ordinal),
                 "peak-rss-incl-drain" => "(c) peak",
                 _ => $"({f.Scenario})",
             });
@@ -213,6 +222,7 @@ public static class Chart
         {
             plot.Add.Bars(bars);
             plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, labels.Count).Select(i => (double)i)], [.. labels]);
+            plot.Axes.Bottom.TickLabelStyle.FontSize = 8;
         }
         TargetLine(plot, 1, "on target");
         plot.Axes.SetLimitsY(0, Math.Max(2, bars.Select(b => b.Value).DefaultIfEmpty(0).Max() * 1.2));
@@ -230,6 +240,9 @@ public static class Chart
         ("e", _) => 25 / Math.Max(f.Value, 1e-6),
         ("f", _) => Math.Min(f.Value / Bench.RebuildTarget, (f.Ratio ?? 0) / Bench.RebuildRatioTarget),
         ("g", _) => 50 / Math.Max(f.Value, 1e-6),
+        ("h", "follow-p99") => 0.5 / Math.Max(f.Ratio ?? double.PositiveInfinity, 1e-6),
+        ("h", "after-rollback") => f.Met == true ? 1 : 0.5,
+        ("h", _) => (f.Ratio ?? 0) / 2,
         _ => double.NaN,
     };
 
