@@ -95,13 +95,15 @@ public sealed partial class PostgresReadModelDatabase : ReadModelDatabase, IAsyn
         }
     }
 
-    protected override IReadOnlyList<string> SchemaStatements => PostgresSchema;
-
     // Asynchronous commit cannot corrupt anything, it may only lose the last commits in a crash of the database
     // server, and a rebuild cut short is run again. The first synchronous commit after it flushes everything before it.
-    protected override string RebuildDurabilitySql => "SET synchronous_commit = off";
+    public override Task BeginRebuildAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        DropIndexesForRebuildAsync(connection, PostgresSchema, "SET synchronous_commit = off", cancellationToken);
 
-    protected override string NormalDurabilitySql => "RESET synchronous_commit";
+    public override Task EndRebuildAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        MakeIndexesAfterRebuildAsync(connection, PostgresSchema, "RESET synchronous_commit", cancellationToken);
+
+    public override IEnumerable<string> SecondaryIndexNames => IndexNames(PostgresSchema);
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -33,43 +33,42 @@ public abstract class ReadModelDatabase
     /// </summary>
     public virtual string? NotifyCheckpointSql => null;
 
-    /// <summary>This database's schema statements: tables, then the indexes on them.</summary>
-    protected abstract IReadOnlyList<string> SchemaStatements { get; }
-
-    /// <summary>Run on a rebuild's connection before the replay: commits stop waiting for the disk.</summary>
-    protected abstract string RebuildDurabilitySql { get; }
-
-    /// <summary>Run on a rebuild's connection after the replay: commits wait for the disk again, everything written so far included.</summary>
-    protected abstract string NormalDurabilitySql { get; }
-
     /// <summary>
-    /// Readies <paramref name="connection"/> for replaying the whole ledger into the freshly made, empty read models:
-    /// drops the secondary indexes (<see cref="EndRebuildAsync"/> makes each again in one pass over its table instead
-    /// of one index update per row) and lets commits skip waiting for the disk. Nothing is lost by that: a rebuild
-    /// that a crash interrupts is simply run again, and a server started on a half-rebuilt read model makes the
-    /// indexes again and carries on from the read models' checkpoint.
+    /// Readies <paramref name="connection"/> for replaying the whole ledger into the freshly made, empty read models.
+    /// SQLite and PostgreSQL drop the secondary indexes (<see cref="EndRebuildAsync"/> makes each again in one pass
+    /// over its table instead of one index update per row) and let commits skip waiting for the disk. Nothing is lost
+    /// by that: a rebuild that a crash interrupts is simply run again, and a server started on a half-rebuilt read
+    /// model makes the indexes again and carries on from the read models' checkpoint. By default nothing changes.
     /// </summary>
-    public async Task BeginRebuildAsync(DbConnection connection, CancellationToken cancellationToken)
+    public virtual Task BeginRebuildAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Undoes <see cref="BeginRebuildAsync"/>: durable commits again, everything written so far included, and every secondary index made.</summary>
+    public virtual Task EndRebuildAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The names of the schema's secondary indexes (primary keys are part of their tables and stay through a rebuild).</summary>
+    public virtual IEnumerable<string> SecondaryIndexNames => [];
+
+    /// <summary><see cref="BeginRebuildAsync"/> for a database whose schema is <paramref name="schema"/>.</summary>
+    protected static async Task DropIndexesForRebuildAsync(DbConnection connection, IReadOnlyList<string> schema, string relaxDurabilitySql, CancellationToken cancellationToken)
     {
-        foreach (var name in SecondaryIndexNames)
+        foreach (var name in IndexNames(schema))
         {
             await ExecuteAsync(connection, $"DROP INDEX IF EXISTS {name}", cancellationToken);
         }
-        await ExecuteAsync(connection, RebuildDurabilitySql, cancellationToken);
+        await ExecuteAsync(connection, relaxDurabilitySql, cancellationToken);
     }
 
-    /// <summary>Undoes <see cref="BeginRebuildAsync"/>: durable commits again, and every secondary index made.</summary>
-    public async Task EndRebuildAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary><see cref="EndRebuildAsync"/> for a database whose schema is <paramref name="schema"/>.</summary>
+    protected static async Task MakeIndexesAfterRebuildAsync(DbConnection connection, IReadOnlyList<string> schema, string durableSql, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, NormalDurabilitySql, cancellationToken);
-        foreach (var statement in SchemaStatements.Where(s => IndexName(s) is not null))
+        await ExecuteAsync(connection, durableSql, cancellationToken);
+        foreach (var statement in schema.Where(s => IndexName(s) is not null))
         {
             await ExecuteAsync(connection, statement, cancellationToken);
         }
     }
 
-    /// <summary>The names of the schema's secondary indexes (primary keys are part of their tables and stay).</summary>
-    public IEnumerable<string> SecondaryIndexNames => SchemaStatements.Select(IndexName).OfType<string>();
+    protected static IEnumerable<string> IndexNames(IReadOnlyList<string> schema) => schema.Select(IndexName).OfType<string>();
 
     private static string? IndexName(string statement)
     {

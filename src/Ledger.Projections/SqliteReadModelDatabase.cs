@@ -28,13 +28,15 @@ public sealed class SqliteReadModelDatabase : ReadModelDatabase
         return connection;
     }
 
-    protected override IReadOnlyList<string> SchemaStatements => PortableSchema;
-
     // OFF still leaves a consistent file after a crash of the process (WAL); NORMAL is what every other connection runs.
     // Switching back from OFF, a checkpoint in FULL mode syncs what the rebuild wrote before the verb reports success.
-    protected override string RebuildDurabilitySql => "PRAGMA synchronous=OFF";
+    public override Task BeginRebuildAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        DropIndexesForRebuildAsync(connection, PortableSchema, "PRAGMA synchronous=OFF", cancellationToken);
 
-    protected override string NormalDurabilitySql => "PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA synchronous=NORMAL";
+    public override Task EndRebuildAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        MakeIndexesAfterRebuildAsync(connection, PortableSchema, "PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA synchronous=NORMAL", cancellationToken);
+
+    public override IEnumerable<string> SecondaryIndexNames => IndexNames(PortableSchema);
 
     public override async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
