@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Ledger.EventStore;
 using Ledger.EventStore.Postgres;
-using Npgsql;
 
 namespace Ledger.Bench;
 
@@ -103,7 +102,7 @@ public sealed partial class Bench
         // The append phase above wrote several times more WAL for the faster store; a checkpoint PostgreSQL starts in
         // the middle of the follow phase stalls whoever is measured then. Each follow phase starts after one, so both
         // stores are measured on the same footing.
-        await CheckpointPostgresAsync();
+        await ExecutePostgresAsync(options.Postgres!, "CHECKPOINT");
         await target.StartFollowingAsync();
         // The follower first catches up with the appends above (Marten's subscription starts at the beginning).
         var warmUp = FollowEvents + Rollbacks;
@@ -140,14 +139,6 @@ public sealed partial class Bench
         }
         figures["after-rollback"] = delays.Max();
         return figures;
-    }
-
-    private async Task CheckpointPostgresAsync()
-    {
-        await using var connection = new NpgsqlConnection(options.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("CHECKPOINT", connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Waits until the follower has seen events <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> - 1.</summary>

@@ -254,13 +254,17 @@ public sealed partial class Bench(BenchOptions options, BenchResults results) : 
 
     private static async Task<string> CreateDatabaseAsync(string connectionString, string name)
     {
-        await using (var connection = new NpgsqlConnection(connectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await ExecutePostgresAsync(connectionString, $"CREATE DATABASE {name}");
         return new NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Runs one statement on its own connection.</summary>
+    private static async Task ExecutePostgresAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task Until(Func<bool> condition, CancellationToken cancellationToken)

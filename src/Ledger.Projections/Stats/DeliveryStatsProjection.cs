@@ -55,7 +55,8 @@ public sealed class DeliveryStatsProjection(StatsRetention? retention = null) : 
     public void Apply(SqlSession sql, StoredEvent stored, ILedgerEvent e)
     {
         var increments = sql.Deferred<Increments>();
-        increments.MinuteCutoff = retention?.MinuteCutoffMicros() ?? long.MinValue;
+        // Once per batch: the cutoff moves by whole hours, so reading the clock for every event buys nothing.
+        increments.MinuteCutoff ??= retention?.MinuteCutoffMicros() ?? long.MinValue;
         switch (e)
         {
             case EventPublished x:
@@ -99,14 +100,14 @@ public sealed class DeliveryStatsProjection(StatsRetention? retention = null) : 
         private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start), long[]> _buckets = [];
         private readonly Dictionary<(string Webhook, string Scope, string Granularity, long Start, string Code), long> _failureCodes = [];
 
-        /// <summary>Minute buckets starting before this (Unix microseconds) are past retention and not written.</summary>
-        public long MinuteCutoff { get; set; } = long.MinValue;
+        /// <summary>Minute buckets starting before this (Unix microseconds) are past retention and not written; null until the batch's first event.</summary>
+        public long? MinuteCutoff { get; set; }
 
         public void Add(string webhookId, DateTimeOffset at, string counter, long amount) => Add(webhookId, at, [(counter, amount)]);
 
         /// <summary>Adds to several counters of each of the event's buckets, the buckets found once.</summary>
         public void Add(string webhookId, DateTimeOffset at, params (string Counter, long Amount)[] increments) =>
-            ForEachBucket(webhookId, at, MinuteCutoff, (scope, granularity, start) =>
+            ForEachBucket(webhookId, at, MinuteCutoff ?? long.MinValue, (scope, granularity, start) =>
             {
                 var key = (webhookId, scope, granularity, start);
                 if (!_buckets.TryGetValue(key, out var counts))
@@ -128,7 +129,7 @@ public sealed class DeliveryStatsProjection(StatsRetention? retention = null) : 
                 (Bin(LatencyHistogram.BinOf(durationMs)), 1));
 
         public void AddFailure(string webhookId, DateTimeOffset at, string code) =>
-            ForEachBucket(webhookId, at, MinuteCutoff, (scope, granularity, start) =>
+            ForEachBucket(webhookId, at, MinuteCutoff ?? long.MinValue, (scope, granularity, start) =>
             {
                 var key = (webhookId, scope, granularity, start, code);
                 _failureCodes[key] = _failureCodes.GetValueOrDefault(key) + 1;
